@@ -1,0 +1,128 @@
+#!/bin/sh
+# run-tests.sh BUILD - run every test outgate has and end with one plain line
+# "N passed, N failed".  Called by `make test` after the build.
+#   1. cmocka unit tests (build/tests/test_*), one count per test case
+#   2. pcap-tests/*: replay each case against its expect file
+#   3. every capture in ../shared/pcaps replayed in monitor mode: no crash,
+#      exit 0, one JSON line per frame
+#   4. command-line behaviour (gw/tests/cli.sh)
+#   5. no allocation per packet (valgrind's heap count, 2,000 vs 20,000 frames)
+set -u
+BUILD=${1:-build}
+OUTGATE=$BUILD/outgate
+TOP=$(pwd)
+SHARED=${OUTGATE_SHARED_PCAPS:-$TOP/../shared/pcaps}
+# modules for `require`: this tree's, wherever the binary was built
+export OUTGATE_LUA_DIR="${OUTGATE_LUA_DIR:-$TOP/lua}"
+pass=0
+fail=0
+skip=0
+failed_names=""
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	failed_names="$failed_names $1"
+	echo "FAIL: $1" >&2
+}
+
+# 1. unit tests, TAP output so each case counts
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	case "$t" in *.o|*.d) continue ;; esac
+	name=$(basename "$t")
+	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+	rc=$?
+	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	pass=$((pass + n_ok))
+	if [ "$n_bad" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$n_ok" -eq 0 ]; then
+		printf '%s\n' "$out" | grep -v '^ok ' >&2
+		[ "$n_bad" -gt 0 ] || n_bad=1
+		fail=$((fail + n_bad))
+		failed_names="$failed_names $name"
+		echo "FAIL: $name (exit $rc)" >&2
+	fi
+done
+
+# 2. pcap cases
+for dir in pcap-tests/*/; do
+	dir=${dir%/}
+	[ -f "$dir/expect" ] || continue
+	cap=$(ls "$dir"/capture.* 2>/dev/null | head -n 1)
+	args=""
+	[ -f "$dir/args" ] && args=$(cat "$dir/args")
+	# shellcheck disable=SC2086
+	if out=$("$OUTGATE" replay --quiet --policy "$dir/policy.lua" $args \
+	    --expect "$dir/expect" "$cap" 2>&1); then
+		ok
+	else
+		printf '%s\n' "$out" >&2
+		bad "pcap-tests/$(basename "$dir")"
+	fi
+done
+
+# 3. third-party captures: monitor mode must read them all
+if [ -d "$SHARED" ]; then
+	for cap in "$SHARED"/*.pcap "$SHARED"/*.pcapng; do
+		[ -f "$cap" ] || continue
+		name=shared/$(basename "$cap")
+		"$OUTGATE" replay --mode monitor --policy rules/default.lua \
+		    "$cap" >"$BUILD/replay.out" 2>"$BUILD/replay.err"
+		rc=$?
+		lines=$(wc -l <"$BUILD/replay.out")
+		frames=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$BUILD/replay.err")
+		if [ "$rc" -eq 0 ] && [ -n "$frames" ] && [ "$lines" -eq "$frames" ] &&
+		    ! grep -q 'Sanitizer\|runtime error' "$BUILD/replay.err"; then
+			ok
+		else
+			cat "$BUILD/replay.err" >&2
+			bad "$name (exit $rc, $lines lines for ${frames:-?} frames)"
+		fi
+	done
+else
+	echo "note: $SHARED not found; third-party captures skipped" >&2
+	skip=$((skip + 1))
+fi
+
+# 4. the command line
+if [ -f gw/tests/cli.sh ]; then
+	out=$(sh gw/tests/cli.sh "$OUTGATE" 2>&1)
+	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	pass=$((pass + n_ok))
+	if [ "$n_bad" -gt 0 ]; then
+		printf '%s\n' "$out" | grep '^not ok\|^#' >&2
+		fail=$((fail + n_bad))
+		failed_names="$failed_names cli"
+	fi
+fi
+
+# 5. allocation does not grow with the packet count
+if command -v valgrind >/dev/null 2>&1; then
+	allocs() {
+		valgrind --tool=memcheck --leak-check=no "$OUTGATE" replay --quiet \
+		    --flows 4096 --policy tools/bench/mixed_policy.lua "$1" 2>&1 |
+		    sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
+	}
+	python3 tools/gen_mixed_pcap.py 2000 "$BUILD/alloc-2k.pcap" &&
+	python3 tools/gen_mixed_pcap.py 20000 "$BUILD/alloc-20k.pcap"
+	a=$(allocs "$BUILD/alloc-2k.pcap")
+	b=$(allocs "$BUILD/alloc-20k.pcap")
+	if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -eq "$b" ]; then
+		ok
+	else
+		bad "no allocation per packet (2,000 frames: ${a:-?} allocs; 20,000 frames: ${b:-?})"
+	fi
+else
+	echo "note: valgrind not found; allocation test skipped" >&2
+	skip=$((skip + 1))
+fi
+
+[ -n "$failed_names" ] && echo "failed:$failed_names" >&2
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
