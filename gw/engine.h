@@ -1,0 +1,98 @@
+/*
+ * engine.h - the path of one packet: decode result -> flow -> policy -> verdict.
+ * It does not know whether a packet came from the kernel or from a capture file:
+ * a source hands it a decoded packet, a direction hint and the packet's clock.
+ */
+#ifndef OUTGATE_ENGINE_H
+#define OUTGATE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt.h"
+#include "policy.h"
+
+enum verdict {
+	VERDICT_ACCEPT = 0,
+	VERDICT_DROP = 1,
+	VERDICT_REJECT = 2,
+};
+
+/* Stable reason codes: scripts and the decision log rely on their names. */
+enum reason {
+	REASON_ALLOWED = 0,
+	REASON_ESTABLISHED,
+	REASON_RELATED,
+	REASON_NDP,
+	REASON_NOT_IP,
+	REASON_UNKNOWN_EGRESS,
+	REASON_UNSOLICITED_INBOUND,
+	REASON_MIDSTREAM,
+	REASON_UNRELATED_ICMP,
+	REASON_ORPHAN_FRAGMENT,
+	REASON_MALFORMED,
+	REASON_FLOW_TABLE_FULL,
+	REASON_CHECK_ERROR,
+	REASON_COUNT
+};
+
+/* Where the source saw the packet. */
+enum engine_hint {
+	ENGINE_HINT_NONE = 0,	/* decide from local_nets (replay, forwarded traffic) */
+	ENGINE_HINT_OUT,	/* the inside sent it (an OUTPUT hook) */
+	ENGINE_HINT_IN,		/* it is for the inside (an INPUT hook) */
+};
+
+enum engine_dir {
+	ENGINE_DIR_NONE = 0,	/* not known: the packet did not decode far enough */
+	ENGINE_DIR_OUT,
+	ENGINE_DIR_IN,
+};
+
+struct decision {
+	uint8_t		verdict;	/* enum verdict, as applied */
+	uint8_t		would;		/* what enforce mode applies; != verdict only in monitor */
+	uint16_t	reason;		/* enum reason */
+	uint8_t		dir;		/* enum engine_dir */
+	bool		new_flow;	/* this packet created its flow (one record per flow) */
+	const char	*detail;	/* static text, or NULL */
+	const char	*rule;		/* name of the deciding rule, or NULL; owned by the policy */
+	int32_t		rule_ref;	/* the engine's handle on that rule, -1 none */
+	uint64_t	flow_id;	/* 0: no flow */
+};
+
+struct engine_opts {
+	size_t		flow_capacity;	/* 0: ENGINE_DEFAULT_FLOWS */
+	int		mode;		/* -1: the policy's; else enum policy_mode */
+};
+
+#define ENGINE_DEFAULT_FLOWS	65536
+
+struct engine_stats {
+	uint64_t	packets;
+	uint64_t	by_verdict[3];
+	uint64_t	by_reason[REASON_COUNT];
+};
+
+struct engine;
+
+/* The policy is borrowed: it must outlive the engine (or be swapped first). */
+struct engine *engine_new(const struct policy *pol, const struct engine_opts *opts);
+void	engine_free(struct engine *e);
+
+/* Decide one packet at now_us (the packet's clock; it must not go backwards). */
+void	engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
+    uint64_t now_us, struct decision *d);
+
+void	engine_get_stats(const struct engine *e, struct engine_stats *st);
+struct flow_table *engine_flows(struct engine *e);
+
+const char *engine_verdict_name(int v);
+const char *engine_reason_name(int r);
+const char *engine_dir_name(int d);
+/* Reverse lookups for --expect files; -1 when unknown. */
+int	engine_verdict_parse(const char *s);
+int	engine_reason_parse(const char *s);
+
+#endif

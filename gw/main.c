@@ -1,0 +1,346 @@
+/*
+ * main.c - the outgate commands: replay, check (run and rules come with the
+ * live gateway).  Parses flags, wires a source to the engine, sets exit codes:
+ * 0 fine, 1 a check failed, 2 bad usage or bad input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "expect.h"
+#include "flow.h"
+#include "policy.h"
+#include "replay.h"
+
+#ifndef OUTGATE_VERSION
+#define OUTGATE_VERSION	"0.1.0"
+#endif
+#ifndef OUTGATE_LUA_DIR
+#define OUTGATE_LUA_DIR	"/usr/share/outgate/lua"
+#endif
+
+#define EXIT_CHECK	1
+#define EXIT_USAGE	2
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: outgate replay --policy FILE [--local CIDR]... [--mode monitor|enforce]\n"
+	    "                      [--expect FILE] [--flows N] [--quiet] CAPTURE\n"
+	    "       outgate check --policy FILE\n"
+	    "       outgate version\n"
+	    "common: [--lua-dir DIR] (modules for require; default: $OUTGATE_LUA_DIR,\n"
+	    "        else lua/ beside the binary's parent, else " OUTGATE_LUA_DIR ")\n");
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Where `require` looks: the flag, the environment, the tree we run from, the install. */
+static const char *
+find_lua_dir(const char *flag)
+{
+	static char buf[PATH_MAX + 8];
+	const char *env;
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (flag != NULL)
+		return flag;
+	if ((env = getenv("OUTGATE_LUA_DIR")) != NULL && *env != '\0')
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(buf, sizeof(buf), "%s/../lua", exe);
+			if (is_dir(buf))
+				return buf;
+		}
+	}
+	return OUTGATE_LUA_DIR;
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > (1ULL << 30) || s[0] == '-')
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+enum {
+	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
+	OPT_LUA_DIR, OPT_HELP,
+};
+
+static const struct option replay_longopts[] = {
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "local", required_argument, NULL, OPT_LOCAL },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+print_summary(const struct engine *e, const struct replay_result *r)
+{
+	struct engine_stats st;
+	struct flow_stats fs;
+	char reasons[1024];
+	size_t n = 0;
+	int i;
+
+	engine_get_stats(e, &st);
+	flow_get_stats(engine_flows((struct engine *)e), &fs);
+	reasons[0] = '\0';
+	for (i = 0; i < REASON_COUNT; i++) {
+		if (st.by_reason[i] == 0 || i == REASON_ALLOWED ||
+		    i == REASON_ESTABLISHED || i == REASON_RELATED ||
+		    i == REASON_NDP || i == REASON_NOT_IP)
+			continue;
+		n += (size_t)snprintf(reasons + n, sizeof(reasons) - n, "%s%s:%llu",
+		    n ? "," : "", engine_reason_name(i),
+		    (unsigned long long)st.by_reason[i]);
+		if (n >= sizeof(reasons))
+			break;
+	}
+	fprintf(stderr, "replay: packets=%llu flows=%llu accepted=%llu dropped=%llu "
+	    "rejected=%llu by_reason=%s elapsed=%.3fs pps=%.0f\n",
+	    (unsigned long long)r->frames, (unsigned long long)fs.created,
+	    (unsigned long long)st.by_verdict[VERDICT_ACCEPT],
+	    (unsigned long long)st.by_verdict[VERDICT_DROP],
+	    (unsigned long long)st.by_verdict[VERDICT_REJECT],
+	    reasons[0] ? reasons : "-", r->elapsed,
+	    r->elapsed > 0 ? (double)r->frames / r->elapsed : 0.0);
+}
+
+static int
+cmd_replay(int argc, char **argv)
+{
+	struct replay_opts ro;
+	struct replay_result rr;
+	struct engine_opts eo;
+	struct policy *pol = NULL;
+	struct engine *e = NULL;
+	struct expect *x = NULL;
+	const char *policy_path = NULL, *expect_path = NULL, *lua_flag = NULL;
+	const char *locals[64];
+	char err[1024];
+	static char outbuf[1 << 20];
+	size_t nlocal = 0, i;
+	bool quiet = false;
+	int ch, ret = EXIT_USAGE;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.mode = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", replay_longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_POLICY:
+			policy_path = optarg;
+			break;
+		case OPT_LOCAL:
+			if (nlocal == sizeof(locals) / sizeof(locals[0])) {
+				diag_warnx("replay: too many --local (at most 64)");
+				return EXIT_USAGE;
+			}
+			locals[nlocal++] = optarg;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "monitor") == 0)
+				eo.mode = POLICY_MONITOR;
+			else if (strcmp(optarg, "enforce") == 0)
+				eo.mode = POLICY_ENFORCE;
+			else {
+				diag_warnx("replay: --mode: \"%s\" is not monitor or enforce", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_EXPECT:
+			expect_path = optarg;
+			break;
+		case OPT_FLOWS:
+			if (parse_size(optarg, &eo.flow_capacity) == -1) {
+				diag_warnx("replay: --flows: \"%s\" is not a count (1 to 2^30)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_QUIET:
+			quiet = true;
+			break;
+		case OPT_LUA_DIR:
+			lua_flag = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			/* getopt_long has said what was wrong on one line */
+			return EXIT_USAGE;
+		}
+	}
+	if (policy_path == NULL || optind != argc - 1) {
+		diag_warnx("replay: %s (outgate help)", policy_path == NULL ?
+		    "--policy FILE is required" : optind >= argc ?
+		    "a capture file is required" : "one capture file at a time");
+		return EXIT_USAGE;
+	}
+	if (policy_load(&pol, policy_path, find_lua_dir(lua_flag), err, sizeof(err)) == -1) {
+		diag_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < nlocal; i++) {
+		struct cidr c;
+
+		if (cidr_parse(&c, locals[i]) == -1) {
+			diag_warnx("replay: --local: \"%s\" is not an address or prefix", locals[i]);
+			goto out;
+		}
+		if (policy_add_local(pol, &c) == -1) {
+			diag_warnx("replay: --local: out of memory");
+			goto out;
+		}
+	}
+	if (expect_path != NULL && (x = expect_load(expect_path, err, sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
+	}
+	if ((e = engine_new(pol, &eo)) == NULL) {
+		diag_warnx("replay: out of memory for %zu flows", eo.flow_capacity ?
+		    eo.flow_capacity : (size_t)ENGINE_DEFAULT_FLOWS);
+		goto out;
+	}
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	memset(&ro, 0, sizeof(ro));
+	ro.capture = argv[optind];
+	ro.out = quiet ? NULL : stdout;
+	ro.expect = x;
+	ro.diff = stderr;
+	ro.max_diffs = 100;
+	if (replay_run(e, &ro, &rr, err, sizeof(err)) == -1) {
+		fflush(stdout);
+		diag_warnx("%s", err);
+		if (rr.frames > 0)
+			print_summary(e, &rr);
+		goto out;
+	}
+	fflush(stdout);
+	print_summary(e, &rr);
+	ret = 0;
+	if (x != NULL && rr.mismatches > 0) {
+		diag_warnx("replay: %llu frame(s) differ from %s",
+		    (unsigned long long)rr.mismatches, expect_path);
+		ret = EXIT_CHECK;
+	}
+out:
+	fflush(stdout);
+	engine_free(e);
+	expect_free(x);
+	policy_free(pol);
+	return ret;
+}
+
+static const struct option check_longopts[] = {
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct policy *pol = NULL;
+	const char *policy_path = NULL, *lua_flag = NULL;
+	char err[1024];
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", check_longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_POLICY:
+			policy_path = optarg;
+			break;
+		case OPT_LUA_DIR:
+			lua_flag = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			/* getopt_long has said what was wrong on one line */
+			return EXIT_USAGE;
+		}
+	}
+	if (policy_path == NULL || optind != argc) {
+		diag_warnx("check: %s (outgate help)", policy_path == NULL ?
+		    "--policy FILE is required" : "unexpected argument");
+		return EXIT_USAGE;
+	}
+	if (access(policy_path, R_OK) == -1) {
+		diag_warn("check: %s", policy_path);
+		return EXIT_USAGE;
+	}
+	if (policy_load(&pol, policy_path, find_lua_dir(lua_flag), err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_CHECK;
+	}
+	printf("%s: ok: mode=%s egress_rules=%zu inbound_rules=%zu local_nets=%zu policy_hash=%s\n",
+	    policy_path, pol->mode == POLICY_MONITOR ? "monitor" : "enforce",
+	    pol->negress, pol->ninbound, pol->nlocal, pol->hash);
+	policy_free(pol);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+
+	diag_init("outgate", 0);
+	if (argc < 2) {
+		diag_warnx("a command is required (outgate help lists them)");
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("outgate %s\n", OUTGATE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	diag_warnx("unknown command \"%s\" (outgate help lists them)", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,136 @@
+/*
+ * replay.c - feed a capture file through the engine with the capture's clock.
+ * A source like nfq.c: it may call the engine, never the reverse; a bad frame
+ * is the engine's to judge, a bad file is an error line, never a crash.
+ */
+#include <pcap/pcap.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "replay.h"
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *
+proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 58:
+		return "icmpv6";
+	default:
+		return NULL;
+	}
+}
+
+static void
+write_decision(FILE *out, uint64_t frame, const struct pkt *p,
+    const struct decision *d)
+{
+	char buf[768], a[ADDR_STRLEN];
+	const char *pn;
+	struct jbuf j;
+	size_t n;
+
+	json_begin(&j, buf, sizeof(buf));
+	json_u64(&j, "frame", frame);
+	json_str(&j, "verdict", engine_verdict_name(d->verdict));
+	json_str(&j, "reason", engine_reason_name(d->reason));
+	json_str(&j, "rule", d->rule);
+	json_str(&j, "dir", engine_dir_name(d->dir));
+	if (d->flow_id != 0)
+		json_u64(&j, "flow", d->flow_id);
+	else
+		json_null(&j, "flow");
+	if (d->would != d->verdict)
+		json_str(&j, "would", engine_verdict_name(d->would));
+	if (d->detail != NULL)
+		json_str(&j, "detail", d->detail);
+	if (p->family != 0) {
+		if ((pn = proto_name(p->proto)) != NULL)
+			json_str(&j, "proto", pn);
+		else
+			json_u64(&j, "proto", p->proto);
+		json_str(&j, "src", addr_format(&p->src, a, sizeof(a)));
+		if (p->has_l4 && (p->proto == 6 || p->proto == 17))
+			json_u64(&j, "sport", p->sport);
+		json_str(&j, "dst", addr_format(&p->dst, a, sizeof(a)));
+		if (p->has_l4 && (p->proto == 6 || p->proto == 17))
+			json_u64(&j, "dport", p->dport);
+	}
+	n = json_end(&j);
+	fwrite(buf, 1, n, out);
+}
+
+int
+replay_run(struct engine *e, const struct replay_opts *o,
+    struct replay_result *r, char *err, size_t errlen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct decision d;
+	struct pkt p;
+	pcap_t *pc;
+	uint64_t now = 0, ts;
+	double t0;
+	int rc, link, ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	errbuf[0] = '\0';
+	pc = pcap_open_offline_with_tstamp_precision(o->capture,
+	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (pc == NULL) {
+		snprintf(err, errlen, "%s: %s", o->capture, errbuf);
+		return -1;
+	}
+	if ((link = pkt_link_from_dlt(pcap_datalink(pc))) < 0) {
+		snprintf(err, errlen, "%s: link type %d (%s) is not one outgate reads",
+		    o->capture, pcap_datalink(pc),
+		    pcap_datalink_val_to_name(pcap_datalink(pc)) ?
+		    pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
+		pcap_close(pc);
+		return -1;
+	}
+	r->link = link;
+	t0 = now_seconds();
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		r->frames++;
+		/* the packet clock never goes back: captures are not always in order */
+		ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+		if (ts > now)
+			now = ts;
+		pkt_decode(&p, link, data, h->caplen,
+		    h->len > h->caplen ? h->len : h->caplen);
+		engine_decide(e, &p, ENGINE_HINT_NONE, now, &d);
+		if (o->out != NULL)
+			write_decision(o->out, r->frames, &p, &d);
+		if (o->expect != NULL && !expect_frame(o->expect, r->frames, &d,
+		    r->mismatches < o->max_diffs ? o->diff : NULL))
+			r->mismatches++;
+	}
+	r->elapsed = now_seconds() - t0;
+	if (rc == PCAP_ERROR) {
+		snprintf(err, errlen, "%s: after frame %llu: %s", o->capture,
+		    (unsigned long long)r->frames, pcap_geterr(pc));
+		ret = -1;
+	}
+	if (o->expect != NULL)
+		r->mismatches += expect_finish(o->expect, r->frames,
+		    r->mismatches < o->max_diffs ? o->diff : NULL);
+	pcap_close(pc);
+	return ret;
+}

@@ -1,0 +1,592 @@
+/*
+ * test_engine.c - the verdict pipeline on hand-built decoded packets: new
+ * flows against the rules, sticky verdicts, ICMP errors, fragments, monitor
+ * mode, table pressure.  The decoder has its own tests; these start after it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "flow.h"
+#include "policy.h"
+
+#define T0	1700000000000000ULL
+#define SEC	1000000ULL
+
+static const char policy_text[] =
+    "return {\n"
+    "  local_nets = { \"10.1.0.0/16\", \"fd00:1::/64\" },\n"
+    "  inbound = {\n"
+    "    { name = \"ssh\", proto = \"tcp\", port = 22, from = \"192.0.2.0/24\" },\n"
+    "  },\n"
+    "  egress = {\n"
+    "    { name = \"https\", proto = \"tcp\", port = 443, to = { \"198.51.100.0/24\", \"2001:db8::/32\" } },\n"
+    "    { name = \"dns\", proto = \"udp\", port = 53, to = \"203.0.113.5\" },\n"
+    "    { name = \"ping\", proto = \"icmp\", to = \"198.51.100.0/24\" },\n"
+    "    { name = \"checked\", proto = \"tcp\", port = 8443, to = \"198.51.100.0/24\", check = \"nope\" },\n"
+    "  },\n"
+    "  checks = { nope = function(ctx) return \"drop\", \"no\" end },\n"
+    "}\n";
+
+struct fixture {
+	char		dir[64];
+	char		path[96];
+	struct policy	*pol;
+	struct engine	*e;
+};
+
+static struct fixture *
+fixture_new(const char *text, int mode, size_t flows)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct engine_opts eo = { flows, mode };
+	char err[512];
+	FILE *fp;
+
+	assert_non_null(fx);
+	strcpy(fx->dir, "/tmp/og-engine-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof(fx->path), "%s/p.lua", fx->dir);
+	assert_non_null(fp = fopen(fx->path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	if (policy_load(&fx->pol, fx->path, "lua", err, sizeof(err)) == -1)
+		fail_msg("policy: %s", err);
+	assert_non_null(fx->e = engine_new(fx->pol, &eo));
+	return fx;
+}
+
+static void
+fixture_free(struct fixture *fx)
+{
+	engine_free(fx->e);
+	policy_free(fx->pol);
+	unlink(fx->path);
+	rmdir(fx->dir);
+	free(fx);
+}
+
+static struct pkt
+mk(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+    uint8_t proto, uint8_t flags)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.status = PKT_OK;
+	assert_int_equal(addr_parse(&p.src, src), 0);
+	assert_int_equal(addr_parse(&p.dst, dst), 0);
+	p.family = p.src.family;
+	p.proto = proto;
+	p.ttl = 64;
+	p.has_l4 = true;
+	p.sport = sport;
+	p.dport = dport;
+	p.tcp_flags = flags;
+	p.l3_len = 60;
+	return p;
+}
+
+static struct decision
+run(struct fixture *fx, const struct pkt *p, uint64_t t)
+{
+	struct decision d;
+
+	engine_decide(fx->e, p, ENGINE_HINT_NONE, t, &d);
+	return d;
+}
+
+#define SYN	PKT_TCP_SYN
+#define ACK	PKT_TCP_ACK
+#define FIN	PKT_TCP_FIN
+#define RST	PKT_TCP_RST
+
+static void
+test_tcp_out_and_replies(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, SYN);
+	struct pkt b = mk("198.51.100.10", 443, "10.1.0.5", 40000, 6, SYN | ACK);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_string_equal(d.rule, "https");
+	assert_int_equal(d.dir, ENGINE_DIR_OUT);
+	assert_true(d.new_flow);
+	assert_int_equal(d.flow_id, 1);
+	d = run(fx, &b, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_int_equal(d.dir, ENGINE_DIR_IN);
+	assert_false(d.new_flow);
+	assert_int_equal(d.flow_id, 1);
+	fixture_free(fx);
+}
+
+static void
+test_unknown_egress_sticks(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	assert_null(d.rule);
+	d = run(fx, &a, T0 + SEC);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	assert_false(d.new_flow);
+	fixture_free(fx);
+}
+
+static void
+test_reject_setting(void **state)
+{
+	struct fixture *fx = fixture_new("return { unknown_egress = \"reject\" }", -1, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_REJECT);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	fixture_free(fx);
+}
+
+static void
+test_unsolicited_inbound_takes_no_flow(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt a = mk("203.0.113.9", 5555, "10.1.0.5", 8080, 6, SYN);
+	struct flow_stats fs;
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	assert_int_equal(d.dir, ENGINE_DIR_IN);
+	assert_int_equal(d.flow_id, 0);
+	flow_get_stats(engine_flows(fx->e), &fs);
+	assert_int_equal(fs.active, 0);
+	fixture_free(fx);
+}
+
+static void
+test_inbound_rule(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt a = mk("192.0.2.7", 5555, "10.1.0.5", 22, 6, SYN);
+	struct pkt b = mk("10.1.0.5", 22, "192.0.2.7", 5555, 6, SYN | ACK);
+	struct pkt c = mk("203.0.113.7", 5555, "10.1.0.5", 22, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_string_equal(d.rule, "ssh");
+	d = run(fx, &b, T0 + 1);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_int_equal(d.dir, ENGINE_DIR_OUT);
+	assert_string_equal(d.rule, "ssh");
+	d = run(fx, &c, T0 + 2);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	fixture_free(fx);
+}
+
+static void
+test_midstream(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct fixture *fy = fixture_new(
+	    "return { tcp_midstream = \"allow\", local_nets = { \"10.1.0.0/16\" },"
+	    " egress = { { name = \"w\", proto = \"tcp\", port = 443 } } }", -1, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, ACK);
+	struct pkt in = mk("198.51.100.10", 443, "10.1.0.5", 40001, 6, ACK);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_MIDSTREAM);
+	d = run(fx, &in, T0);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	d = run(fy, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	fixture_free(fx);
+	fixture_free(fy);
+}
+
+static void
+test_udp_expiry(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt q = mk("10.1.0.5", 33333, "203.0.113.5", 53, 17, 0);
+	struct pkt r = mk("203.0.113.5", 53, "10.1.0.5", 33333, 17, 0);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &q, T0);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	d = run(fx, &r, T0 + 29 * SEC);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	/* replied: 120 s now; silence for 121 s ends it */
+	d = run(fx, &r, T0 + 29 * SEC + 121 * SEC);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	fixture_free(fx);
+}
+
+static void
+test_icmp_echo(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt req = mk("10.1.0.5", 7, "198.51.100.1", 7, 1, 0);
+	struct pkt rep = mk("198.51.100.1", 7, "10.1.0.5", 7, 1, 0);
+	struct pkt stray = mk("198.51.100.1", 9, "10.1.0.5", 9, 1, 0);
+	struct decision d;
+
+	(void)state;
+	req.icmp_type = 8;
+	req.icmp_id = 7;
+	rep.icmp_type = 0;
+	rep.icmp_id = 7;
+	stray.icmp_type = 0;
+	stray.icmp_id = 9;
+	d = run(fx, &req, T0);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_string_equal(d.rule, "ping");
+	d = run(fx, &rep, T0 + 1);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	d = run(fx, &stray, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	fixture_free(fx);
+}
+
+static void
+test_icmp_errors(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt q = mk("10.1.0.5", 33333, "203.0.113.5", 53, 17, 0);
+	struct pkt err = mk("203.0.113.5", 0, "10.1.0.5", 0, 1, 0);
+	struct decision d;
+
+	(void)state;
+	run(fx, &q, T0);
+	err.has_l4 = true;
+	err.icmp_type = 3;
+	err.icmp_code = 3;
+	err.icmp_error = true;
+	err.has_quote = true;
+	err.quote.src = q.src;
+	err.quote.dst = q.dst;
+	err.quote.proto = 17;
+	err.quote.sport = 33333;
+	err.quote.dport = 53;
+	d = run(fx, &err, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_RELATED);
+	assert_int_equal(d.flow_id, 1);
+	/* quoting a flow that does not exist */
+	err.quote.sport = 44444;
+	d = run(fx, &err, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNRELATED_ICMP);
+	/* addressed to someone other than the quoted sender */
+	err.quote.sport = 33333;
+	assert_int_equal(addr_parse(&err.dst, "10.1.0.6"), 0);
+	d = run(fx, &err, T0 + 3);
+	assert_int_equal(d.reason, REASON_UNRELATED_ICMP);
+	/* quoting too little */
+	err.dst = q.src;
+	err.has_quote = false;
+	d = run(fx, &err, T0 + 4);
+	assert_int_equal(d.reason, REASON_UNRELATED_ICMP);
+	fixture_free(fx);
+}
+
+static void
+test_fragments(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt first = mk("10.1.0.5", 33333, "203.0.113.5", 53, 17, 0);
+	struct pkt later = first, orphan = first;
+	struct decision d;
+
+	(void)state;
+	first.frag = true;
+	first.frag_more = true;
+	first.frag_id = 77;
+	later.frag = true;
+	later.frag_off = 1480;
+	later.frag_id = 77;
+	later.has_l4 = false;
+	later.sport = later.dport = 0;
+	orphan = later;
+	orphan.frag_id = 78;
+	d = run(fx, &first, T0);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	d = run(fx, &later, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_string_equal(d.rule, "dns");
+	d = run(fx, &orphan, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_ORPHAN_FRAGMENT);
+	/* a straggler after the fragment timeout */
+	d = run(fx, &later, T0 + 31 * SEC);
+	assert_int_equal(d.reason, REASON_ORPHAN_FRAGMENT);
+	fixture_free(fx);
+}
+
+static void
+test_dropped_first_fragment(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt first = mk("10.1.0.5", 33333, "203.0.113.99", 53, 17, 0);
+	struct pkt later = first;
+	struct decision d;
+
+	(void)state;
+	first.frag = first.frag_more = true;
+	first.frag_id = 5;
+	later.frag = true;
+	later.frag_off = 8;
+	later.frag_id = 5;
+	later.has_l4 = false;
+	d = run(fx, &first, T0);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	d = run(fx, &later, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	fixture_free(fx);
+}
+
+static void
+test_malformed_and_not_ip(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct fixture *fm = fixture_new(policy_text, POLICY_MONITOR, 0);
+	struct pkt p;
+	struct decision d;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.status = PKT_TRUNCATED;
+	p.why = "ipv4 total length exceeds packet";
+	d = run(fx, &p, T0);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_MALFORMED);
+	assert_string_equal(d.detail, "ipv4 total length exceeds packet");
+	d = run(fm, &p, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_MALFORMED);
+	p.status = PKT_UNSUPPORTED;
+	p.why = "not ip";
+	d = run(fx, &p, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_NOT_IP);
+	fixture_free(fx);
+	fixture_free(fm);
+}
+
+static void
+test_monitor_mode(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, POLICY_MONITOR, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
+	struct pkt in = mk("203.0.113.9", 5555, "10.1.0.5", 8080, 6, SYN);
+	struct pkt ok = mk("10.1.0.5", 40001, "198.51.100.10", 443, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	d = run(fx, &in, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	d = run(fx, &ok, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	/* the policy's own mode = "monitor" does the same */
+	fixture_free(fx);
+	fx = fixture_new("return { mode = \"monitor\" }", -1, 0);
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_DROP);
+	fixture_free(fx);
+}
+
+static void
+test_check_fails_closed(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 8443, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_string_equal(d.rule, "checked");
+	fixture_free(fx);
+}
+
+static void
+test_port_reuse_after_close(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, SYN);
+	struct pkt rst = mk("198.51.100.10", 443, "10.1.0.5", 40000, 6, RST | ACK);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &syn, T0);
+	assert_int_equal(d.flow_id, 1);
+	run(fx, &rst, T0 + 1);
+	d = run(fx, &syn, T0 + 2);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_true(d.new_flow);
+	assert_int_equal(d.flow_id, 2);
+	fixture_free(fx);
+}
+
+static void
+test_inbound_cannot_evict_outbound(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 2);
+	struct pkt o1 = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, SYN);
+	struct pkt o2 = mk("10.1.0.5", 40001, "198.51.100.10", 443, 6, SYN);
+	struct pkt in = mk("192.0.2.7", 5555, "10.1.0.5", 22, 6, SYN);
+	struct pkt r1 = mk("198.51.100.10", 443, "10.1.0.5", 40000, 6, SYN | ACK);
+	struct decision d;
+
+	(void)state;
+	run(fx, &o1, T0);
+	run(fx, &o2, T0 + 1);
+	d = run(fx, &in, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_FLOW_TABLE_FULL);
+	d = run(fx, &r1, T0 + 3);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	fixture_free(fx);
+}
+
+static void
+test_no_local_nets_first_packet_is_out(void **state)
+{
+	struct fixture *fx = fixture_new(
+	    "return { egress = { { name = \"all\", proto = \"any\" } } }", -1, 0);
+	struct pkt a = mk("192.0.2.1", 1000, "192.0.2.2", 2000, 17, 0);
+	struct pkt b = mk("192.0.2.2", 2000, "192.0.2.1", 1000, 17, 0);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.dir, ENGINE_DIR_OUT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	d = run(fx, &b, T0 + 1);
+	assert_int_equal(d.dir, ENGINE_DIR_IN);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	fixture_free(fx);
+}
+
+static void
+test_hints(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt a = mk("192.0.2.7", 5555, "198.51.100.10", 443, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	/* neither side local: from outside by default; OUT hint overrides */
+	d = run(fx, &a, T0);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	engine_decide(fx->e, &a, ENGINE_HINT_OUT, T0 + 1, &d);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_int_equal(d.dir, ENGINE_DIR_OUT);
+	fixture_free(fx);
+}
+
+static void
+test_ndp(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt ns = mk("fe80::1", 0, "ff02::1:ff00:1", 0, 58, 0);
+	struct decision d;
+
+	(void)state;
+	ns.icmp_type = 135;
+	ns.ttl = 255;
+	d = run(fx, &ns, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_NDP);
+	ns.ttl = 64;	/* routed: not link-local ND */
+	d = run(fx, &ns, T0);
+	assert_int_not_equal(d.reason, REASON_NDP);
+	fixture_free(fx);
+}
+
+static void
+test_names_roundtrip(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < REASON_COUNT; i++)
+		assert_int_equal(engine_reason_parse(engine_reason_name(i)), i);
+	for (i = 0; i <= VERDICT_REJECT; i++)
+		assert_int_equal(engine_verdict_parse(engine_verdict_name(i)), i);
+	assert_int_equal(engine_reason_parse("monitorx"), -1);
+	assert_string_equal(engine_reason_name(REASON_UNSOLICITED_INBOUND),
+	    "unsolicited_inbound");
+	assert_string_equal(engine_reason_name(REASON_UNKNOWN_EGRESS), "unknown_egress");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_out_and_replies),
+		cmocka_unit_test(test_unknown_egress_sticks),
+		cmocka_unit_test(test_reject_setting),
+		cmocka_unit_test(test_unsolicited_inbound_takes_no_flow),
+		cmocka_unit_test(test_inbound_rule),
+		cmocka_unit_test(test_midstream),
+		cmocka_unit_test(test_udp_expiry),
+		cmocka_unit_test(test_icmp_echo),
+		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_dropped_first_fragment),
+		cmocka_unit_test(test_malformed_and_not_ip),
+		cmocka_unit_test(test_monitor_mode),
+		cmocka_unit_test(test_check_fails_closed),
+		cmocka_unit_test(test_port_reuse_after_close),
+		cmocka_unit_test(test_inbound_cannot_evict_outbound),
+		cmocka_unit_test(test_no_local_nets_first_packet_is_out),
+		cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_ndp),
+		cmocka_unit_test(test_names_roundtrip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
