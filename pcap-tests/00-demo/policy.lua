@@ -1,0 +1,1 @@
+../../rules/default.lua

@@ -1,0 +1,7 @@
+-- 14b-monitor-args: TCP/443 out to 198.51.100.0/24; enforce here, but args has --mode monitor.
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "api", proto = "tcp", port = 443, to = "198.51.100.0/24" },
+  },
+}

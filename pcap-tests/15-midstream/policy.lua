@@ -1,0 +1,7 @@
+-- 15-midstream: TCP/443 out to 198.51.100.0/24; mid-stream TCP is dropped (the default).
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "api", proto = "tcp", port = 443, to = "198.51.100.0/24" },
+  },
+}
