@@ -2,7 +2,6 @@
  * json.c - append one flat JSON object to a caller's fixed buffer.
  * Must never write past cap: the decision log and replay output share it.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -23,23 +22,29 @@ static void
 put_escaped(struct jbuf *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s, *run;
 	char esc[6];
-	const unsigned char *u;
 
 	put(j, "\"", 1);
-	for (u = (const unsigned char *)s; *u != '\0'; u++) {
+	while (*u != '\0') {
+		/* copy the longest run that needs no escape in one go */
+		for (run = u; *u >= 0x20 && *u != 0x7f && *u != '"' && *u != '\\'; u++)
+			;
+		if (u > run)
+			put(j, (const char *)run, (size_t)(u - run));
+		if (*u == '\0')
+			break;
 		if (*u == '"' || *u == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)*u;
 			put(j, esc, 2);
-		} else if (*u < 0x20 || *u == 0x7f) {
+		} else {
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[*u >> 4];
 			esc[5] = hex[*u & 0xf];
 			put(j, esc, 6);
-		} else {
-			put(j, (const char *)u, 1);
 		}
+		u++;
 	}
 	put(j, "\"", 1);
 }
@@ -79,12 +84,15 @@ json_str(struct jbuf *j, const char *key, const char *val)
 void
 json_u64(struct jbuf *j, const char *key, uint64_t val)
 {
-	char num[24];
-	int n;
+	char num[20];
+	size_t i = sizeof(num);
 
 	put_key(j, key);
-	n = snprintf(num, sizeof(num), "%llu", (unsigned long long)val);
-	put(j, num, (size_t)n);
+	do {
+		num[--i] = (char)('0' + val % 10);
+		val /= 10;
+	} while (val != 0);
+	put(j, num + i, sizeof(num) - i);
 }
 
 void
