@@ -3,7 +3,7 @@
 
 CC	?= cc
 BUILD	?= build
-PKGS	:= lua5.4 libpcap
+PKGS	:= lua5.4 libpcap libmnl libnetfilter_queue
 # Expanded when a recipe runs, so after tools/deps.sh has installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -20,6 +20,7 @@
 struct engine {
 	const struct policy	*pol;
 	enum policy_mode	mode;
+	int			mode_override;	/* -1: the policy's */
 	struct flow_table	*flows;
 	struct frag_table	*frags;
 	struct engine_stats	st;
@@ -105,9 +106,9 @@ engine_new(const struct policy *pol, const struct engine_opts *opts)
 	if (opts != NULL && opts->flow_capacity > 0)
 		cap = opts->flow_capacity;
 	e->pol = pol;
-	e->mode = pol->mode;
-	if (opts != NULL && opts->mode >= 0)
-		e->mode = (enum policy_mode)opts->mode;
+	e->mode_override = opts != NULL ? opts->mode : -1;
+	e->mode = e->mode_override >= 0 ? (enum policy_mode)e->mode_override :
+	    pol->mode;
 	if ((e->flows = flow_table_new(cap)) == NULL)
 		goto fail;
 	if ((e->frags = frag_table_new(ENGINE_FRAG_SLOTS)) == NULL)
@@ -138,6 +139,73 @@ struct flow_table *
 engine_flows(struct engine *e)
 {
 	return e->flows;
+}
+
+static const char *rule_name(const struct engine *, int32_t);
+
+struct remap {
+	const struct engine	*e;
+	const struct policy	*next;
+};
+
+static int32_t
+rule_find(const struct policy *p, const char *name, bool inbound)
+{
+	const struct policy_rule *r = inbound ? p->inbound : p->egress;
+	size_t i, n = inbound ? p->ninbound : p->negress;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(r[i].name, name) == 0)
+			return inbound ? (int32_t)i | RULE_INBOUND : (int32_t)i;
+	return -1;
+}
+
+static void
+remap_rule(struct flow *f, void *arg)
+{
+	const struct remap *rm = arg;
+	const char *name = rule_name(rm->e, f->rule);
+
+	f->rule = name == NULL ? -1 :
+	    rule_find(rm->next, name, (f->rule & RULE_INBOUND) != 0);
+}
+
+void
+engine_set_policy(struct engine *e, const struct policy *pol)
+{
+	struct remap rm = { e, pol };
+
+	flow_foreach(e->flows, remap_rule, &rm);
+	e->pol = pol;
+	e->mode = e->mode_override >= 0 ? (enum policy_mode)e->mode_override :
+	    pol->mode;
+}
+
+int
+engine_seed(struct engine *e, const struct flow_key *k, enum flow_origin origin,
+    int verdict, uint64_t now_us)
+{
+	struct flow *f;
+	enum flow_class cls;
+	int dir;
+
+	if (flow_lookup(e->flows, k, now_us, &dir) != NULL)
+		return -1;
+	if (verdict != VERDICT_ACCEPT)
+		cls = FLOW_CLASS_DENIED;
+	else
+		cls = origin == FLOW_ORIGIN_INSIDE ? FLOW_CLASS_OUTBOUND :
+		    FLOW_CLASS_INBOUND;
+	if ((f = flow_create(e->flows, k, origin, cls, now_us)) == NULL)
+		return -1;
+	f->verdict = f->would = (uint8_t)verdict;
+	f->reason = verdict == VERDICT_ACCEPT ? REASON_ALLOWED :
+	    (origin == FLOW_ORIGIN_INSIDE ? REASON_UNKNOWN_EGRESS :
+	    REASON_UNSOLICITED_INBOUND);
+	f->rule = -1;
+	if (k->proto == IPPROTO_TCP)
+		f->tcp_state = FLOW_TCP_ESTABLISHED;
+	return 0;
 }
 
 static const char *

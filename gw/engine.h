@@ -85,6 +85,21 @@ void	engine_free(struct engine *e);
 void	engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
     uint64_t now_us, struct decision *d);
 
+/*
+ * Swap in a new policy (a reload).  Flows keep their decisions; the rule each
+ * names is looked up again by name in the new policy (none if it is gone).
+ * The caller frees the old policy after this returns.
+ */
+void	engine_set_policy(struct engine *e, const struct policy *pol);
+
+/*
+ * Put a flow that exists already (a restart: the kernel's conntrack table)
+ * into the table as decided, with verdict accept or drop.  Its TCP state
+ * starts established.  Returns 0, or -1 when there is no room or it exists.
+ */
+int	engine_seed(struct engine *e, const struct flow_key *k, enum flow_origin origin,
+    int verdict, uint64_t now_us);
+
 void	engine_get_stats(const struct engine *e, struct engine_stats *st);
 struct flow_table *engine_flows(struct engine *e);
 

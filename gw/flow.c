@@ -504,20 +504,35 @@ flow_table_new_seeded(size_t capacity, uint64_t seed)
 }
 
 void
-flow_table_free(struct flow_table *t)
+flow_foreach(struct flow_table *t, flow_visit_fn *fn, void *arg)
 {
-	uint32_t idx;
+	uint32_t idx, next;
 	size_t i;
 
-	if (t == NULL)
-		return;
-	if (t->on_end != NULL) {
-		for (i = 0; i < FLOW_NCLASS * NTIER; i++) {
-			idx = t->lru[i / NTIER][i % NTIER].head;
-			for (; idx != NIL; idx = t->slots[idx].lnext)
-				t->on_end(&t->slots[idx], t->on_end_arg);
+	for (i = 0; i < FLOW_NCLASS * NTIER; i++) {
+		idx = t->lru[i / NTIER][i % NTIER].head;
+		for (; idx != NIL; idx = next) {
+			next = t->slots[idx].lnext;
+			fn(&t->slots[idx], arg);
 		}
 	}
+}
+
+static void
+end_one(struct flow *f, void *arg)
+{
+	struct flow_table *t = arg;
+
+	t->on_end(f, t->on_end_arg);
+}
+
+void
+flow_table_free(struct flow_table *t)
+{
+	if (t == NULL)
+		return;
+	if (t->on_end != NULL)
+		flow_foreach(t, end_one, t);
 	free(t->buckets);
 	free(t->slots);
 	free(t);

@@ -136,6 +136,13 @@ size_t	flow_expire(struct flow_table *t, uint64_t now_us, size_t budget);
  */
 void	flow_on_end(struct flow_table *t, flow_end_fn *fn, void *arg);
 
+/*
+ * Call fn for every flow in the table.  fn may change the engine's fields
+ * (verdict, reason, rule) and tcp_state, but must not add or remove flows.
+ */
+typedef void flow_visit_fn(struct flow *f, void *arg);
+void	flow_foreach(struct flow_table *t, flow_visit_fn *fn, void *arg);
+
 void	flow_get_stats(const struct flow_table *t, struct flow_stats *st);
 const char *flow_tcp_state_name(int state);
 

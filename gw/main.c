@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "expect.h"
 #include "flow.h"
+#include "log.h"
 #include "policy.h"
 #include "replay.h"
 
@@ -34,7 +35,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: outgate replay --policy FILE [--local CIDR]... [--mode monitor|enforce]\n"
-	    "                      [--expect FILE] [--flows N] [--quiet] CAPTURE\n"
+	    "                      [--expect FILE] [--log FILE|-] [--flows N] [--quiet] CAPTURE\n"
 	    "       outgate check --policy FILE\n"
 	    "       outgate version\n"
 	    "common: [--lua-dir DIR] (modules for require; default: $OUTGATE_LUA_DIR,\n"
@@ -91,7 +92,7 @@ parse_size(const char *s, size_t *out)
 
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
-	OPT_LUA_DIR, OPT_HELP,
+	OPT_LUA_DIR, OPT_HELP, OPT_LOG,
 };
 
 static const struct option replay_longopts[] = {
@@ -101,10 +102,17 @@ static const struct option replay_longopts[] = {
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
+
+static const char *
+mode_name(int mode)
+{
+	return mode == POLICY_MONITOR ? "monitor" : "enforce";
+}
 
 static void
 print_summary(const struct engine *e, const struct replay_result *r)
@@ -149,7 +157,8 @@ cmd_replay(int argc, char **argv)
 	struct engine *e = NULL;
 	struct expect *x = NULL;
 	const char *policy_path = NULL, *expect_path = NULL, *lua_flag = NULL;
-	const char *locals[64];
+	const char *log_path = NULL, *locals[64];
+	struct dlog *log = NULL;
 	char err[1024];
 	static char outbuf[1 << 20];
 	size_t nlocal = 0, i;
@@ -193,6 +202,9 @@ cmd_replay(int argc, char **argv)
 		case OPT_QUIET:
 			quiet = true;
 			break;
+		case OPT_LOG:
+			log_path = optarg;
+			break;
 		case OPT_LUA_DIR:
 			lua_flag = optarg;
 			break;
@@ -230,6 +242,12 @@ cmd_replay(int argc, char **argv)
 		diag_warnx("%s", err);
 		goto out;
 	}
+	if (log_path != NULL && (log = dlog_open(log_path,
+	    mode_name(eo.mode >= 0 ? eo.mode : (int)pol->mode), pol->hash, err,
+	    sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
+	}
 	if ((e = engine_new(pol, &eo)) == NULL) {
 		diag_warnx("replay: out of memory for %zu flows", eo.flow_capacity ?
 		    eo.flow_capacity : (size_t)ENGINE_DEFAULT_FLOWS);
@@ -240,6 +258,7 @@ cmd_replay(int argc, char **argv)
 	ro.capture = argv[optind];
 	ro.out = quiet ? NULL : stdout;
 	ro.expect = x;
+	ro.log = log;
 	ro.diff = stderr;
 	ro.max_diffs = 100;
 	if (replay_run(e, &ro, &rr, err, sizeof(err)) == -1) {
@@ -259,6 +278,7 @@ cmd_replay(int argc, char **argv)
 	}
 out:
 	fflush(stdout);
+	dlog_close(log);
 	engine_free(e);
 	expect_free(x);
 	policy_free(pol);
@@ -311,7 +331,7 @@ cmd_check(int argc, char **argv)
 		return EXIT_CHECK;
 	}
 	printf("%s: ok: mode=%s egress_rules=%zu inbound_rules=%zu local_nets=%zu policy_hash=%s\n",
-	    policy_path, pol->mode == POLICY_MONITOR ? "monitor" : "enforce",
+	    policy_path, mode_name((int)pol->mode),
 	    pol->negress, pol->ninbound, pol->nlocal, pol->hash);
 	policy_free(pol);
 	return 0;
@@ -332,6 +352,7 @@ main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("outgate %s\n", OUTGATE_VERSION);
 		return 0;

@@ -780,3 +780,20 @@ icmp_quote(struct pkt *p, const struct cursor *c)
 	p->quote.dport = q.dport;
 	p->has_quote = true;
 }
+
+const char *
+pkt_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPP_ICMP:
+		return "icmp";
+	case IPP_TCP:
+		return "tcp";
+	case IPP_UDP:
+		return "udp";
+	case IPP_ICMPV6:
+		return "icmpv6";
+	default:
+		return NULL;
+	}
+}

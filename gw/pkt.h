@@ -118,5 +118,7 @@ enum pkt_status pkt_decode(struct pkt *p, int link, const uint8_t *data,
     size_t caplen, size_t wirelen);
 
 const char *pkt_status_name(enum pkt_status s);
+/* "tcp", "udp", "icmp", "icmpv6", or NULL for other protocol numbers. */
+const char *pkt_proto_name(uint8_t proto);
 
 #endif

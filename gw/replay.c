@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "log.h"
 #include "replay.h"
 
 static double
@@ -19,29 +20,11 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *
-proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case 1:
-		return "icmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 58:
-		return "icmpv6";
-	default:
-		return NULL;
-	}
-}
-
 static void
 write_decision(FILE *out, uint64_t frame, const struct pkt *p,
     const struct decision *d)
 {
-	char buf[768], a[ADDR_STRLEN];
-	const char *pn;
+	char buf[768];
 	struct jbuf j;
 	size_t n;
 
@@ -59,18 +42,7 @@ write_decision(FILE *out, uint64_t frame, const struct pkt *p,
 		json_str(&j, "would", engine_verdict_name(d->would));
 	if (d->detail != NULL)
 		json_str(&j, "detail", d->detail);
-	if (p->family != 0) {
-		if ((pn = proto_name(p->proto)) != NULL)
-			json_str(&j, "proto", pn);
-		else
-			json_u64(&j, "proto", p->proto);
-		json_str(&j, "src", addr_format(&p->src, a, sizeof(a)));
-		if (p->has_l4 && (p->proto == 6 || p->proto == 17))
-			json_u64(&j, "sport", p->sport);
-		json_str(&j, "dst", addr_format(&p->dst, a, sizeof(a)));
-		if (p->has_l4 && (p->proto == 6 || p->proto == 17))
-			json_u64(&j, "dport", p->dport);
-	}
+	dlog_put_packet(&j, p);
 	n = json_end(&j);
 	fwrite(buf, 1, n, out);
 }
@@ -83,6 +55,7 @@ replay_run(struct engine *e, const struct replay_opts *o,
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct decision d;
+	struct dlog_ctx lc;
 	struct pkt p;
 	pcap_t *pc;
 	uint64_t now = 0, ts;
@@ -116,6 +89,12 @@ replay_run(struct engine *e, const struct replay_opts *o,
 		pkt_decode(&p, link, data, h->caplen,
 		    h->len > h->caplen ? h->len : h->caplen);
 		engine_decide(e, &p, ENGINE_HINT_NONE, now, &d);
+		if (o->log != NULL) {
+			memset(&lc, 0, sizeof(lc));
+			lc.ts_us = ts;
+			lc.pcap_frame = r->frames;
+			dlog_decision(o->log, &p, &d, &lc);
+		}
 		if (o->out != NULL)
 			write_decision(o->out, r->frames, &p, &d);
 		if (o->expect != NULL && !expect_frame(o->expect, r->frames, &d,

@@ -10,11 +10,13 @@
 
 #include "engine.h"
 #include "expect.h"
+#include "log.h"
 
 struct replay_opts {
 	const char	*capture;
 	FILE		*out;		/* JSON lines; NULL writes none */
 	struct expect	*expect;	/* NULL: nothing to compare */
+	struct dlog	*log;		/* decision log, or NULL */
 	FILE		*diff;		/* where expect differences go */
 	uint64_t	max_diffs;	/* lines of difference printed; the rest counted */
 };

@@ -126,6 +126,13 @@ if [ "$(wc -l <"$T/out")" -eq 2 ]; then echo "ok $n - cut capture: the whole fra
 else echo "not ok $n - cut capture: $(wc -l <"$T/out") lines, wanted 2"; fi
 expect_grep "$T/err" "after frame 2" "cut capture: the error says where"
 
+expect_rc 0 "replay --log writes the decision log" "$OG" replay --quiet --log "$T/dec.log" --policy "$T/allow.lua" "$T/syn.pcap"
+for key in '"event":"decision"' '"verdict":"accept"' '"reason":"allowed"' '"rule":"https"' '"mode":"enforce"' '"policy_hash":"' '"flow_id":1' '"pcap_frame":1' '"dport":443' '"ts":"2023-11-14T22:13:20.000000Z"'; do
+	expect_grep "$T/dec.log" "$key" "decision log has $key"
+done
+expect_rc 2 "replay --log to a place it cannot write" "$OG" replay --quiet --log "$T/no/such/dir/x.log" --policy "$T/allow.lua" "$T/syn.pcap"
+one_line_err "unwritable log"
+
 expect_rc 0 "check of a good policy" "$OG" check --policy "$T/allow.lua"
 expect_rc 1 "check of a bad policy" "$OG" check --policy "$T/bad.lua"
 expect_grep "$T/err" "bad.lua:3:" "check: FILE:LINE in the error"

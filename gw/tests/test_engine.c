@@ -562,6 +562,79 @@ test_names_roundtrip(void **state)
 	assert_string_equal(engine_reason_name(REASON_UNKNOWN_EGRESS), "unknown_egress");
 }
 
+static void
+test_reload_keeps_flows(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct fixture *fy = fixture_new(
+	    "return { local_nets = { \"10.1.0.0/16\" }, egress = {"
+	    " { name = \"other\", proto = \"udp\", port = 53 },"
+	    " { name = \"https\", proto = \"tcp\", port = 443 } } }", -1, 0);
+	struct fixture *fz = fixture_new("return { mode = \"monitor\" }", -1, 0);
+	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, SYN);
+	struct pkt b = mk("198.51.100.10", 443, "10.1.0.5", 40000, 6, SYN | ACK);
+	struct pkt c = mk("10.1.0.5", 40001, "203.0.113.99", 443, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	run(fx, &a, T0);
+	engine_set_policy(fx->e, fy->pol);
+	d = run(fx, &b, T0 + 1);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_string_equal(d.rule, "https");
+	assert_ptr_equal(d.rule, fy->pol->egress[1].name);	/* the new policy's */
+	d = run(fx, &c, T0 + 2);	/* new flows meet the new rules */
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_string_equal(d.rule, "https");
+	engine_set_policy(fx->e, fz->pol);	/* no rule of that name: none */
+	d = run(fx, &b, T0 + 3);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_null(d.rule);
+	a.sport = 40002;
+	d = run(fx, &a, T0 + 4);	/* and the new mode */
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_DROP);
+	/* the fixtures free their own policies; fx's engine points at fz's */
+	engine_set_policy(fx->e, fx->pol);
+	fixture_free(fz);
+	fixture_free(fy);
+	fixture_free(fx);
+}
+
+static void
+test_seed(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt b = mk("198.51.100.99", 8000, "10.1.0.5", 40000, 6, ACK);
+	struct flow_key k;
+	struct decision d;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.src = b.dst;
+	k.dst = b.src;
+	k.sport = 40000;
+	k.dport = 8000;
+	k.proto = 6;
+	/* without the seed, a bare ACK from outside is unsolicited */
+	d = run(fx, &b, T0);
+	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
+	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_ACCEPT, T0), 0);
+	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_ACCEPT, T0), -1);
+	d = run(fx, &b, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_int_equal(d.dir, ENGINE_DIR_IN);
+	/* a seeded drop stays a drop */
+	k.sport = 40001;
+	b.dport = 40001;
+	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_DROP, T0), 0);
+	d = run(fx, &b, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	fixture_free(fx);
+}
+
 int
 main(void)
 {
@@ -586,6 +659,8 @@ main(void)
 		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_ndp),
 		cmocka_unit_test(test_names_roundtrip),
+		cmocka_unit_test(test_reload_keeps_flows),
+		cmocka_unit_test(test_seed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,149 @@
+/*
+ * log.c - the decision log: one JSON line per flow decision.
+ * Must never block the packet path on a slow reader beyond stdio's buffer,
+ * and never lose a write error silently: they are counted.
+ */
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "log.h"
+
+struct dlog {
+	FILE		*fp;
+	bool		own;		/* we opened fp */
+	char		mode[16];
+	char		hash[24];
+	uint64_t	errors;
+};
+
+struct dlog *
+dlog_open(const char *path, const char *mode_name, const char *policy_hash,
+    char *err, size_t errlen)
+{
+	struct dlog *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "log: out of memory");
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		l->fp = stdout;
+	} else if ((l->fp = fopen(path, "a")) == NULL) {
+		snprintf(err, errlen, "log: %s: %s", path, strerror(errno));
+		free(l);
+		return NULL;
+	} else {
+		l->own = true;
+	}
+	dlog_set_policy(l, mode_name, policy_hash);
+	return l;
+}
+
+void
+dlog_close(struct dlog *l)
+{
+	if (l == NULL)
+		return;
+	dlog_flush(l);
+	if (l->own)
+		fclose(l->fp);
+	free(l);
+}
+
+void
+dlog_set_policy(struct dlog *l, const char *mode_name, const char *policy_hash)
+{
+	snprintf(l->mode, sizeof(l->mode), "%s", mode_name);
+	snprintf(l->hash, sizeof(l->hash), "%s", policy_hash);
+}
+
+/* RFC 3339 in UTC with microseconds. */
+static void
+format_ts(uint64_t us, char *buf, size_t len)
+{
+	time_t sec = (time_t)(us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(us % 1000000));
+}
+
+void
+dlog_put_packet(struct jbuf *j, const struct pkt *p)
+{
+	char a[ADDR_STRLEN];
+	const char *pn;
+	bool ports = p->has_l4 && (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP);
+
+	if (p->family == 0)
+		return;
+	if ((pn = pkt_proto_name(p->proto)) != NULL)
+		json_str(j, "proto", pn);
+	else
+		json_u64(j, "proto", p->proto);
+	json_str(j, "src", addr_format(&p->src, a, sizeof(a)));
+	if (ports)
+		json_u64(j, "sport", p->sport);
+	json_str(j, "dst", addr_format(&p->dst, a, sizeof(a)));
+	if (ports)
+		json_u64(j, "dport", p->dport);
+}
+
+void
+dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
+    const struct dlog_ctx *c)
+{
+	char buf[1024], ts[40];
+	struct jbuf j;
+	size_t n;
+
+	if (l == NULL || d->reason == REASON_NOT_IP)
+		return;
+	if (!d->new_flow && d->flow_id != 0)
+		return;	/* a later packet of a decided flow */
+	format_ts(c->ts_us, ts, sizeof(ts));
+	json_begin(&j, buf, sizeof(buf));
+	json_str(&j, "ts", ts);
+	json_str(&j, "event", "decision");
+	json_str(&j, "verdict", engine_verdict_name(d->verdict));
+	if (d->would != d->verdict)
+		json_str(&j, "would", engine_verdict_name(d->would));
+	json_str(&j, "reason", engine_reason_name(d->reason));
+	if (d->detail != NULL)
+		json_str(&j, "detail", d->detail);
+	json_str(&j, "rule", d->rule);
+	json_str(&j, "mode", l->mode);
+	json_str(&j, "policy_hash", l->hash);
+	if (d->flow_id != 0)
+		json_u64(&j, "flow_id", d->flow_id);
+	json_str(&j, "dir", engine_dir_name(d->dir));
+	dlog_put_packet(&j, p);
+	if (c->has_uid)
+		json_u64(&j, "uid", c->uid);
+	if (c->has_gid)
+		json_u64(&j, "gid", c->gid);
+	if (c->pcap_frame != 0)
+		json_u64(&j, "pcap_frame", c->pcap_frame);
+	n = json_end(&j);
+	if (fwrite(buf, 1, n, l->fp) != n)
+		l->errors++;
+}
+
+void
+dlog_flush(struct dlog *l)
+{
+	if (l != NULL && fflush(l->fp) == EOF)
+		l->errors++;
+}
+
+uint64_t
+dlog_errors(const struct dlog *l)
+{
+	return l->errors;
+}
