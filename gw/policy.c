@@ -15,6 +15,7 @@
 #include <lua.h>
 
 #include "lua_rt.h"
+#include "luasrc.h"
 #include "policy.h"
 
 #define POLICY_MAX_FILE	((size_t)4 << 20)
@@ -23,63 +24,12 @@
 #define LABEL_MAX_LEN	63
 #define PATH_MAX_LEN	4095
 #define ID_MAX		4294967294LL	/* (uid_t)-1 is "no change", no id */
-#define PT_MAX_DEPTH	200
 
 /*
  * Registry key of the compiled checks: a table from rule key (egress rule i
  * is i + 1, inbound rule i is -(i + 1)) to the check function.
  */
 static char checks_key;
-
-/*
- * Positions.  Lua keeps no source lines for table fields, so a small
- * tokenizer reads the policy source and records, for the table constructor
- * the chunk returns, the line of every key and item, nested constructors
- * included.  Anything it does not understand just leaves a position unknown.
- */
-
-enum { TK_NAME, TK_STRING, TK_NUMBER, TK_SYM };
-
-struct tok {
-	const char	*s;	/* NAME, SYM, NUMBER: text; STRING: contents */
-	size_t		len;
-	int		line;
-	uint8_t		type;
-	uint8_t		esc;	/* STRING: contents are not its value */
-};
-
-struct pent {
-	const char	*key;	/* a string key, or NULL */
-	size_t		klen;
-	lua_Integer	idx;	/* when key == NULL: item number or [N] */
-	int		line;
-	int		child;	/* node of a constructor value, or -1 */
-	int		next;	/* next entry of the same node, or -1 */
-};
-
-struct pnode {
-	int		line;
-	int		first, last;	/* entries, -1 none */
-	int		cursor;		/* the last item found, -1 none */
-};
-
-struct ptree {
-	struct tok	*toks;
-	size_t		ntoks, captoks;
-	struct pnode	*nodes;
-	size_t		nnodes, capnodes;
-	struct pent	*ents;
-	size_t		nents, capents;
-	int		root;		/* node of the returned table, or -1 */
-	int		ret_line;	/* line of the top-level return, or 0 */
-	size_t		i;		/* the parser's token */
-};
-
-struct lexer {
-	const char	*p;
-	size_t		len, i;
-	int		line;
-};
 
 /* Where a value sits: its node if a constructor wrote it, the nearest line. */
 struct at {
@@ -91,7 +41,7 @@ struct ld {
 	const char	*path;
 	lua_State	*L;
 	struct policy	*p;
-	struct ptree	pt;
+	struct luasrc	*src;	/* positions of the source */
 	char		*err;
 	size_t		errlen;
 	int		checks;	/* stack index of `checks`, 0 none */
@@ -110,22 +60,6 @@ struct first {
 };
 
 static int
-grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap != 0 ? *cap * 2 : 64;
-	if ((nv = realloc(*v, ncap * size)) == NULL)
-		return -1;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
-static int
 is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -137,662 +71,30 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
-}
-
-static int
-is_nl(char c)
-{
-	return c == '\n' || c == '\r';
-}
-
-static int
-lx_at(const struct lexer *lx, size_t k, char c)
-{
-	return lx->i + k < lx->len && lx->p[lx->i + k] == c;
-}
-
-/* Lua counts "\n", "\r", "\r\n" and "\n\r" as one line break each. */
-static void
-lx_newline(struct lexer *lx)
-{
-	char c = lx->p[lx->i++];
-
-	if (lx->i < lx->len && is_nl(lx->p[lx->i]) && lx->p[lx->i] != c)
-		lx->i++;
-	lx->line++;
-}
-
-/* At '[': whether "[==[" opens a long bracket; its level, and where it ends. */
-static int
-lx_long_open(const struct lexer *lx, size_t *level, size_t *body)
-{
-	size_t j = lx->i + 1;
-
-	while (j < lx->len && lx->p[j] == '=')
-		j++;
-	if (j >= lx->len || lx->p[j] != '[')
-		return 0;
-	*level = j - lx->i - 1;
-	*body = j + 1;
-	return 1;
-}
-
-/* From the body of a long string or comment to after its close. */
-static int
-lx_long_close(struct lexer *lx, size_t level)
-{
-	size_t j, n;
-
-	while (lx->i < lx->len) {
-		if (is_nl(lx->p[lx->i])) {
-			lx_newline(lx);
-			continue;
-		}
-		if (lx->p[lx->i++] != ']')
-			continue;
-		for (j = lx->i, n = 0; j < lx->len && lx->p[j] == '='; j++)
-			n++;
-		if (n == level && j < lx->len && lx->p[j] == ']') {
-			lx->i = j + 1;
-			return 0;
-		}
-	}
-	return -2;
-}
-
-static int
-add_tok(struct ptree *pt, int type, const char *s, size_t len, int line,
-    int esc)
-{
-	struct tok *t;
-
-	if (grow((void **)&pt->toks, &pt->captoks, pt->ntoks, sizeof(*t)) == -1)
-		return -1;
-	t = &pt->toks[pt->ntoks++];
-	t->s = s;
-	t->len = len;
-	t->line = line;
-	t->type = (uint8_t)type;
-	t->esc = (uint8_t)esc;
-	return 0;
-}
-
-/* A quoted string, escapes and all: an escaped line break is a line too. */
-static int
-lx_short_string(struct lexer *lx, struct ptree *pt)
-{
-	char q = lx->p[lx->i++];
-	size_t start = lx->i;
-	int line = lx->line, esc = 0;
-
-	for (;;) {
-		if (lx->i >= lx->len || is_nl(lx->p[lx->i]))
-			return -2;
-		if (lx->p[lx->i] == q)
-			break;
-		if (lx->p[lx->i++] != '\\')
-			continue;
-		esc = 1;
-		if (lx->i >= lx->len)
-			return -2;
-		if (is_nl(lx->p[lx->i]))
-			lx_newline(lx);
-		else if (lx->p[lx->i++] == 'z') {
-			while (lx->i < lx->len && (is_space(lx->p[lx->i]) ||
-			    is_nl(lx->p[lx->i]))) {
-				if (is_nl(lx->p[lx->i]))
-					lx_newline(lx);
-				else
-					lx->i++;
-			}
-		}
-	}
-	lx->i++;
-	return add_tok(pt, TK_STRING, lx->p + start, lx->i - 1 - start, line,
-	    esc);
-}
-
-static int
-lx_number(struct lexer *lx, struct ptree *pt)
-{
-	const char *p = lx->p, *ex = "Ee";
-	size_t start = lx->i, i = lx->i;
-
-	if (lx_at(lx, 0, '0') && (lx_at(lx, 1, 'x') || lx_at(lx, 1, 'X')))
-		ex = "Pp";
-	while (i < lx->len && (is_alpha(p[i]) || is_digit(p[i]) ||
-	    p[i] == '.' || ((p[i] == '+' || p[i] == '-') &&
-	    strchr(ex, p[i - 1]) != NULL)))
-		i++;
-	lx->i = i;
-	return add_tok(pt, TK_NUMBER, p + start, i - start, lx->line, 0);
-}
-
-static int
-lx_symbol(struct lexer *lx, struct ptree *pt)
-{
-	static const char *const two[] = { "..", "==", "~=", "<=", ">=", "//",
-		"::", "<<", ">>", NULL };
-	static const char one[] = "+-*/%^#&~|<>=(){}[];:,.";
-	const char *s = lx->p + lx->i;
-	size_t n = 0, left = lx->len - lx->i;
-	int k;
-
-	if (left >= 3 && memcmp(s, "...", 3) == 0)
-		n = 3;
-	for (k = 0; two[k] != NULL && n == 0; k++)
-		if (left >= 2 && memcmp(s, two[k], 2) == 0)
-			n = 2;
-	if (n == 0 && (*s == '\0' || strchr(one, *s) == NULL))
-		return -2;
-	if (n == 0)
-		n = 1;
-	lx->i += n;
-	return add_tok(pt, TK_SYM, s, n, lx->line, 0);
-}
-
-/* Split Lua source into tokens.  0, -1 out of memory, -2 not understood. */
-static int
-lex(struct ptree *pt, const char *p, size_t len)
-{
-	struct lexer lx = { p, len, 0, 1 };
-	size_t level, body, start;
-	int rc = 0, line;
-
-	while (rc == 0 && lx.i < len) {
-		char c = p[lx.i];
-
-		if (is_nl(c))
-			lx_newline(&lx);
-		else if (is_space(c))
-			lx.i++;
-		else if (c == '-' && lx_at(&lx, 1, '-')) {
-			lx.i += 2;
-			if (lx_at(&lx, 0, '[') &&
-			    lx_long_open(&lx, &level, &body)) {
-				lx.i = body;
-				rc = lx_long_close(&lx, level);
-			} else
-				while (lx.i < len && !is_nl(p[lx.i]))
-					lx.i++;
-		} else if (c == '[' && lx_long_open(&lx, &level, &body)) {
-			/* a long string as a key is too rare to decode */
-			line = lx.line;
-			lx.i = body;
-			if ((rc = lx_long_close(&lx, level)) == 0)
-				rc = add_tok(pt, TK_STRING, p + body, 0, line,
-				    1);
-		} else if (c == '"' || c == '\'')
-			rc = lx_short_string(&lx, pt);
-		else if (is_digit(c) || (c == '.' && lx.i + 1 < len &&
-		    is_digit(p[lx.i + 1])))
-			rc = lx_number(&lx, pt);
-		else if (is_alpha(c)) {
-			for (start = lx.i; lx.i < len && (is_alpha(p[lx.i]) ||
-			    is_digit(p[lx.i])); lx.i++)
-				;
-			rc = add_tok(pt, TK_NAME, p + start, lx.i - start,
-			    lx.line, 0);
-		} else
-			rc = lx_symbol(&lx, pt);
-	}
-	return rc;
-}
-
-static int
-tok_is(const struct tok *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t->type != TK_STRING && t->len == n && memcmp(t->s, s, n) == 0;
-}
-
-static int
-tok_keyword(const struct tok *t)
-{
-	static const char *const kw[] = { "and", "break", "do", "else",
-		"elseif", "end", "false", "for", "function", "goto", "if", "in",
-		"local", "nil", "not", "or", "repeat", "return", "then", "true",
-		"until", "while", NULL };
-	int k;
-
-	if (t->type != TK_NAME)
-		return 0;
-	for (k = 0; kw[k] != NULL; k++)
-		if (tok_is(t, kw[k]))
-			return 1;
-	return 0;
-}
-
-/* A plain name: an identifier that is no keyword. */
-static int
-tok_name(const struct tok *t)
-{
-	return t->type == TK_NAME && !tok_keyword(t);
-}
-
-/* +1 for what opens a block or a bracket, -1 for what closes one. */
-static int
-tok_depth(const struct tok *t)
-{
-	if (tok_is(t, "(") || tok_is(t, "[") || tok_is(t, "{") ||
-	    tok_is(t, "function") || tok_is(t, "if") || tok_is(t, "do") ||
-	    tok_is(t, "repeat"))
-		return 1;
-	if (tok_is(t, ")") || tok_is(t, "]") || tok_is(t, "}") ||
-	    tok_is(t, "end") || tok_is(t, "until"))
-		return -1;
-	return 0;
-}
-
-static int
-add_node(struct ptree *pt, int line)
-{
-	struct pnode *n;
-
-	if (grow((void **)&pt->nodes, &pt->capnodes, pt->nnodes,
-	    sizeof(*n)) == -1)
-		return -1;
-	n = &pt->nodes[pt->nnodes];
-	n->line = line;
-	n->first = n->last = n->cursor = -1;
-	return (int)pt->nnodes++;
-}
-
-static int
-add_ent(struct ptree *pt, int node, const char *key, size_t klen,
-    lua_Integer idx, int line)
-{
-	struct pnode *n = &pt->nodes[node];
-	struct pent *e;
-	int ei;
-
-	if (grow((void **)&pt->ents, &pt->capents, pt->nents, sizeof(*e)) == -1)
-		return -1;
-	ei = (int)pt->nents++;
-	e = &pt->ents[ei];
-	e->key = key;
-	e->klen = klen;
-	e->idx = idx;
-	e->line = line;
-	e->child = -1;
-	e->next = -1;
-	if (n->last >= 0)
-		pt->ents[n->last].next = ei;
-	else
-		n->first = ei;
-	n->last = ei;
-	return ei;
-}
-
-/* The last entry of node with that key (Lua keeps the last of duplicates). */
-static int
-find_ent(const struct ptree *pt, int node, const char *key, size_t klen,
-    lua_Integer idx)
-{
-	const struct pent *pe;
-	int e, found = -1;
-
-	if (node < 0)
-		return -1;
-	for (e = pt->nodes[node].first; e >= 0; e = pe->next) {
-		pe = &pt->ents[e];
-		if (key != NULL && pe->key != NULL && pe->klen == klen &&
-		    memcmp(pe->key, key, klen) == 0)
-			found = e;
-		else if (key == NULL && pe->key == NULL && pe->idx == idx)
-			found = e;
-	}
-	return found;
-}
-
-/* Token k ahead of the parser, or NULL past the end. */
-static const struct tok *
-peek(const struct ptree *pt, size_t k)
-{
-	return pt->i + k < pt->ntoks ? &pt->toks[pt->i + k] : NULL;
-}
-
-static int
-peek_is(const struct ptree *pt, size_t k, const char *s)
-{
-	const struct tok *t = peek(pt, k);
-
-	return t != NULL && tok_is(t, s);
-}
-
-/* At the end of a field: , ; or }. */
-static int
-at_field_end(const struct ptree *pt)
-{
-	return peek_is(pt, 0, ",") || peek_is(pt, 0, ";") ||
-	    peek_is(pt, 0, "}");
-}
-
-/* Skip one expression inside a constructor: stop at , ; or } at depth 0. */
-static int
-skip_expr(struct ptree *pt)
-{
-	int depth = 0, d;
-
-	for (; pt->i < pt->ntoks; pt->i++) {
-		if (depth == 0 && at_field_end(pt))
-			return 0;
-		d = tok_depth(&pt->toks[pt->i]);
-		if (d < 0 && depth == 0)
-			return -2;
-		depth += d;
-	}
-	return -2;
-}
-
-/* Skip "[ exp ] =", a key computed by code. */
-static int
-skip_key(struct ptree *pt)
-{
-	int depth = 0;
-
-	for (; pt->i < pt->ntoks; pt->i++)
-		if ((depth += tok_depth(&pt->toks[pt->i])) == 0)
-			break;
-	if (!peek_is(pt, 1, "="))
-		return -2;
-	pt->i += 2;
-	return 0;
-}
-
-static int parse_ctor(struct ptree *, int *, int);
-
-/* The key of one field, if the source spells it; the parser moves past it. */
-static int
-parse_key(struct ptree *pt, lua_Integer *pos, const char **key, size_t *klen,
-    lua_Integer *idx)
-{
-	const struct tok *k = peek(pt, 1);
-	char num[24];
-
-	*key = NULL;
-	*idx = 0;
-	if (peek_is(pt, 0, "[")) {
-		if (k == NULL || !peek_is(pt, 2, "]") || !peek_is(pt, 3, "="))
-			return skip_key(pt) == 0 ? 1 : -2;
-		if (k->type == TK_STRING && !k->esc) {
-			*key = k->s;
-			*klen = k->len;
-		} else if (k->type == TK_NUMBER && k->len < sizeof(num) &&
-		    strspn(k->s, "0123456789") >= k->len) {
-			memcpy(num, k->s, k->len);
-			num[k->len] = '\0';
-			*idx = strtoll(num, NULL, 10);
-		} else
-			return skip_key(pt) == 0 ? 1 : -2;
-		pt->i += 4;
-	} else if (tok_name(peek(pt, 0)) && peek_is(pt, 1, "=")) {
-		*key = peek(pt, 0)->s;
-		*klen = peek(pt, 0)->len;
-		pt->i += 2;
-	} else
-		*idx = ++*pos;
-	return 0;
-}
-
-/* One field's value: a constructor (its node into entry e) or anything. */
-static int
-parse_field_value(struct ptree *pt, int e, int depth)
-{
-	int rc, child;
-
-	if (!peek_is(pt, 0, "{"))
-		return skip_expr(pt);
-	if ((rc = parse_ctor(pt, &child, depth + 1)) != 0)
-		return rc;
-	if (!at_field_end(pt))		/* { ... } is part of a larger value */
-		return skip_expr(pt);
-	if (e >= 0)
-		pt->ents[e].child = child;
-	return 0;
-}
-
-static int
-parse_ctor(struct ptree *pt, int *nodep, int depth)
-{
-	lua_Integer pos = 0, idx;
-	const char *key;
-	size_t klen = 0;
-	int node, e, rc, line;
-
-	if (depth > PT_MAX_DEPTH)
-		return -2;
-	if ((node = add_node(pt, peek(pt, 0)->line)) == -1)
-		return -1;
-	*nodep = node;
-	pt->i++;
-	for (;;) {
-		if (peek(pt, 0) == NULL)
-			return -2;
-		if (peek_is(pt, 0, "}")) {
-			pt->i++;
-			return 0;
-		}
-		line = peek(pt, 0)->line;
-		if ((rc = parse_key(pt, &pos, &key, &klen, &idx)) < 0)
-			return rc;
-		e = -1;
-		if (rc == 0 &&
-		    (e = add_ent(pt, node, key, klen, idx, line)) == -1)
-			return -1;
-		if ((rc = parse_field_value(pt, e, depth)) != 0)
-			return rc;
-		if (peek_is(pt, 0, ",") || peek_is(pt, 0, ";"))
-			pt->i++;
-	}
-}
-
 /*
- * The value of a top-level assignment: the node of a constructor that is the
- * whole expression, or -1.  Leaves the parser after the constructor, or at
- * the value for the scan to go on.
+ * Positions: luasrc maps the constructor the file returns to its lines; a
+ * value it could not map takes the line of the nearest one it did.
  */
-static int
-parse_value(struct ptree *pt, int *nodep)
-{
-	const struct tok *t;
-	size_t at = pt->i;
-	int rc, node;
-
-	*nodep = -1;
-	if (!peek_is(pt, 0, "{"))
-		return 0;
-	if ((rc = parse_ctor(pt, &node, 0)) != 0)
-		return rc;
-	t = peek(pt, 0);
-	if (t == NULL || tok_is(t, ";") ||
-	    (t->type == TK_NAME && !tok_is(t, "and") && !tok_is(t, "or")))
-		*nodep = node;
-	else
-		pt->i = at;	/* rescan it as part of a larger expression */
-	return 0;
-}
-
-/* Record in defs (or in a table's node) `name = value` at the parser. */
-static int
-scan_assign(struct ptree *pt, int owner, const struct tok *name)
-{
-	int e, node, rc;
-
-	if ((e = add_ent(pt, owner, name->s, name->len, 0, name->line)) == -1)
-		return -1;
-	if ((rc = parse_value(pt, &node)) != 0)
-		return rc;
-	pt->ents[e].child = node;
-	return 0;
-}
-
-/* `return {...}` or `return NAME`: the root. */
-static int
-scan_return(struct ptree *pt, int defs)
-{
-	const struct tok *t;
-	int e, rc, node;
-
-	pt->ret_line = peek(pt, 0)->line;
-	pt->i++;
-	if (peek_is(pt, 0, "{")) {
-		if ((rc = parse_ctor(pt, &node, 0)) != 0)
-			return rc;
-		pt->root = node;
-	} else if ((t = peek(pt, 0)) != NULL && tok_name(t) &&
-	    (peek(pt, 1) == NULL || peek_is(pt, 1, ";"))) {
-		e = find_ent(pt, defs, t->s, t->len, 0);
-		pt->root = e >= 0 ? pt->ents[e].child : -1;
-	}
-	return 0;
-}
-
-/*
- * One statement at the top level that matters here; 1 when the parser moved.
- * `local NAME = {...}`, `NAME = {...}`, `NAME.key = value`.
- */
-static int
-scan_statement(struct ptree *pt, int defs)
-{
-	const struct tok *t = peek(pt, 0), *n = peek(pt, 1), *k = peek(pt, 2);
-	size_t j;
-	int d, rc;
-
-	if (tok_is(t, "local") && n != NULL && tok_name(n)) {
-		j = peek_is(pt, 2, "<") ? 5 : 2;	/* <const>, <close> */
-		if (!peek_is(pt, j, "="))	/* a local without a table */
-			return add_ent(pt, defs, n->s, n->len, 0, n->line) ==
-			    -1 ? -1 : 0;
-		pt->i += j + 1;
-		return (rc = scan_assign(pt, defs, n)) != 0 ? rc : 1;
-	}
-	if (!tok_name(t))
-		return 0;
-	if (peek_is(pt, 1, "=")) {
-		pt->i += 2;
-		return (rc = scan_assign(pt, defs, t)) != 0 ? rc : 1;
-	}
-	if (peek_is(pt, 1, ".") && k != NULL && tok_name(k) &&
-	    peek_is(pt, 3, "=")) {
-		d = find_ent(pt, defs, t->s, t->len, 0);
-		pt->i += 4;
-		if (d < 0 || pt->ents[d].child < 0)
-			return 1;
-		return (rc = scan_assign(pt, pt->ents[d].child, k)) != 0 ?
-		    rc : 1;
-	}
-	return 0;
-}
-
-/* The top level of the chunk, up to its return.  Node 0 holds definitions. */
-static int
-scan_chunk(struct ptree *pt)
-{
-	const struct tok *prev;
-	int depth = 0, rc, defs;
-
-	if ((defs = add_node(pt, 0)) == -1)
-		return -1;
-	for (pt->i = 0; pt->i < pt->ntoks; ) {
-		prev = pt->i > 0 ? &pt->toks[pt->i - 1] : NULL;
-		/* a statement starts here, not a field or a second target */
-		if (depth == 0 && (prev == NULL || (!tok_is(prev, ".") &&
-		    !tok_is(prev, ":") && !tok_is(prev, ",")))) {
-			if (peek_is(pt, 0, "return"))
-				return scan_return(pt, defs);
-			if ((rc = scan_statement(pt, defs)) < 0)
-				return rc;
-			if (rc == 1)
-				continue;
-		}
-		if ((depth += tok_depth(&pt->toks[pt->i])) < 0)
-			return -2;
-		pt->i++;
-	}
-	return 0;
-}
-
-static void
-ptree_free(struct ptree *pt)
-{
-	free(pt->toks);
-	free(pt->nodes);
-	free(pt->ents);
-	memset(pt, 0, sizeof(*pt));
-}
-
-/* Build the position tree of src; 0, or -1 when out of memory. */
-static int
-ptree_build(struct ptree *pt, const char *src, size_t len)
-{
-	int rc;
-
-	memset(pt, 0, sizeof(*pt));
-	pt->root = -1;
-	if ((rc = lex(pt, src, len)) == 0)
-		rc = scan_chunk(pt);
-	if (rc == -1)
-		return -1;
-	if (rc != 0)	/* not understood: no positions; Lua had its say */
-		pt->root = -1;
-	free(pt->toks);
-	pt->toks = NULL;
-	pt->ntoks = pt->captoks = 0;
-	return 0;
-}
 
 static struct at
 at_key(const struct ld *ld, struct at a, const char *key)
 {
 	struct at r = { -1, a.line };
-	int e = find_ent(&ld->pt, a.node, key, strlen(key), 0);
+	int line = luasrc_key(ld->src, a.node, key, strlen(key), &r.node);
 
-	if (e >= 0) {
-		r.line = ld->pt.ents[e].line;
-		r.node = ld->pt.ents[e].child;
-	}
+	if (line > 0)
+		r.line = line;
 	return r;
-}
-
-/*
- * Item i of a node.  Lists are walked in order, so the search starts after
- * the item found last: a long list costs linear time, not quadratic.
- */
-static int
-find_item(struct ptree *pt, int node, lua_Integer i)
-{
-	struct pnode *n;
-	int e, from;
-
-	if (node < 0)
-		return -1;
-	n = &pt->nodes[node];
-	from = n->cursor >= 0 && pt->ents[n->cursor].idx < i ?
-	    pt->ents[n->cursor].next : n->first;
-	for (e = from; e >= 0; e = pt->ents[e].next)
-		if (pt->ents[e].key == NULL && pt->ents[e].idx == i) {
-			n->cursor = e;
-			return e;
-		}
-	return find_ent(pt, node, NULL, 0, i);
 }
 
 static struct at
 at_idx(struct ld *ld, struct at a, lua_Integer i)
 {
 	struct at r = { -1, a.line };
-	int e = find_item(&ld->pt, a.node, i);
+	int line = luasrc_index(ld->src, a.node, i, &r.node);
 
-	if (e >= 0) {
-		r.line = ld->pt.ents[e].line;
-		r.node = ld->pt.ents[e].child;
-	}
+	if (line > 0)
+		r.line = line;
 	return r;
 }
 
@@ -1959,9 +1261,9 @@ compile_policy(struct ld *ld, int t)
 
 	if (!lua_checkstack(L, 40))
 		return oom(ld);
-	top.node = ld->pt.root;
-	top.line = top.node >= 0 ? ld->pt.nodes[top.node].line :
-	    ld->pt.ret_line;
+	top.node = luasrc_root(ld->src);
+	top.line = top.node >= 0 ? luasrc_node_line(ld->src, top.node) :
+	    luasrc_return_line(ld->src);
 	if (check_keys(ld, t, top, top_keys, NULL) == -1)
 		return -1;
 
@@ -2111,15 +1413,15 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 	ld.p = p;
 	ld.err = err;
 	ld.errlen = errlen;
-	if (ptree_build(&ld.pt, src, srclen) == -1) {
+	if (luasrc_new(src, srclen, &ld.src) == LUASRC_NOMEM) {
 		lua_pop(L, 1);
 		goto oom;
 	}
 	if (lua_type(L, -1) != LUA_TTABLE) {
 		snprintf(tname, sizeof(tname), "%s", luaL_typename(L, -1));
 		lua_pop(L, 1);
-		lerr(&ld, ld.pt.ret_line, "the policy must return a table, "
-		    "got %s", tname);
+		lerr(&ld, luasrc_return_line(ld.src), "the policy must "
+		    "return a table, got %s", tname);
 		goto fail;
 	}
 	if (!lua_checkstack(L, 3)) {
@@ -2138,7 +1440,7 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 	}
 	if (ld.failed)
 		goto fail;
-	ptree_free(&ld.pt);
+	luasrc_free(ld.src);
 	free(ld.names);
 	free(buf);
 	*out = p;
@@ -2146,7 +1448,7 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 oom:
 	snprintf(err, errlen, "%s: out of memory", path);
 fail:
-	ptree_free(&ld.pt);
+	luasrc_free(ld.src);
 	free(ld.names);
 	free(buf);
 	policy_free(p);
