@@ -5,7 +5,8 @@
 #   2. pcap-tests/*: replay each case against its expect file
 #   3. every capture in ../shared/pcaps replayed in monitor mode: no crash,
 #      exit 0, one JSON line per frame
-#   4. command-line behaviour (gw/tests/cli.sh)
+#   4. shell tests (gw/tests/*.sh): the command line, and live tests in
+#      network namespaces of their own
 #   5. no allocation per packet (valgrind's heap count, 2,000 vs 20,000 frames)
 set -u
 BUILD=${1:-build}
@@ -85,18 +86,26 @@ else
 	skip=$((skip + 1))
 fi
 
-# 4. the command line
-if [ -f gw/tests/cli.sh ]; then
-	out=$(sh gw/tests/cli.sh "$OUTGATE" 2>&1)
+# 4. shell tests: the command line, and the live tests that build their own
+#    network namespaces (each prints ok/not ok lines, or "# skipped: why")
+for t in gw/tests/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	out=$(OUTGATE_TOP="$TOP" timeout 600 sh "$t" "$OUTGATE" 2>&1)
+	rc=$?
 	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
 	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
 	pass=$((pass + n_ok))
-	if [ "$n_bad" -gt 0 ]; then
+	if printf '%s\n' "$out" | grep -q '^# skipped'; then
+		printf '%s\n' "$out" | grep '^# skipped' | sed "s/^/$name: /" >&2
+		skip=$((skip + 1))
+	elif [ "$n_bad" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$n_ok" -eq 0 ]; then
 		printf '%s\n' "$out" | grep '^not ok\|^#' >&2
+		[ "$n_bad" -gt 0 ] || n_bad=1
 		fail=$((fail + n_bad))
-		failed_names="$failed_names cli"
+		failed_names="$failed_names $name"
 	fi
-fi
+done
 
 # 5. allocation does not grow with the packet count
 if command -v valgrind >/dev/null 2>&1; then
