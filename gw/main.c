@@ -1,6 +1,5 @@
 /*
- * main.c - the outgate commands: replay, check (run and rules come with the
- * live gateway).  Parses flags, wires a source to the engine, sets exit codes:
+ * main.c - the outgate commands: replay, check, run, rules.  Parses flags, wires a source to the engine, sets exit codes:
  * 0 fine, 1 a check failed, 2 bad usage or bad input.
  */
 #include <errno.h>
@@ -19,6 +18,8 @@
 #include "log.h"
 #include "policy.h"
 #include "replay.h"
+#include "daemon.h"
+#include "fwrules.h"
 
 #ifndef OUTGATE_VERSION
 #define OUTGATE_VERSION	"0.1.0"
@@ -37,6 +38,12 @@ usage(FILE *fp)
 	    "usage: outgate replay --policy FILE [--local CIDR]... [--mode monitor|enforce]\n"
 	    "                      [--expect FILE] [--log FILE|-] [--flows N] [--quiet] CAPTURE\n"
 	    "       outgate check --policy FILE\n"
+	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
+	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
+	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
+	    "                   [--include-loopback]\n"
+	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
+	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
 	    "common: [--lua-dir DIR] (modules for require; default: $OUTGATE_LUA_DIR,\n"
 	    "        else lua/ beside the binary's parent, else " OUTGATE_LUA_DIR ")\n");
@@ -92,7 +99,9 @@ parse_size(const char *s, size_t *out)
 
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
-	OPT_LUA_DIR, OPT_HELP, OPT_LOG,
+	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
+	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED,
+	OPT_LOOPBACK,
 };
 
 static const struct option replay_longopts[] = {
@@ -337,6 +346,235 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
+static const struct option run_longopts[] = {
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "forward", no_argument, NULL, OPT_FORWARD },
+	{ "fail-open", no_argument, NULL, OPT_FAIL_OPEN },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
+	{ "mark-mask", required_argument, NULL, OPT_MARK_MASK },
+	{ "include-loopback", no_argument, NULL, OPT_LOOPBACK },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "no-seed", no_argument, NULL, OPT_NO_SEED },
+	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+parse_u16(const char *s, uint16_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > 65535 || s[0] == '-')
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* The flags `run` and `rules` share; returns 1 when taken, 0 not ours, -1 bad. */
+static int
+rules_flag(const char *cmd, int ch, struct fwrules_opts *r, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long v;
+	char *end, *colon;
+
+	switch (ch) {
+	case OPT_QUEUE:
+		if (parse_u16(optarg, lo) == -1) {
+			diag_warnx("%s: --queue: \"%s\" is not a queue number (0-65535)",
+			    cmd, optarg);
+			return -1;
+		}
+		*hi = *lo;
+		return 1;
+	case OPT_QUEUES:
+		colon = strchr(optarg, ':');
+		if (colon == NULL) {
+			diag_warnx("%s: --queues: \"%s\" is not A:B", cmd, optarg);
+			return -1;
+		}
+		*colon = '\0';
+		if (parse_u16(optarg, lo) == -1 || parse_u16(colon + 1, hi) == -1 ||
+		    *hi < *lo || *hi - *lo >= 64) {
+			*colon = ':';
+			diag_warnx("%s: --queues: \"%s\" is not A:B with A <= B and at most "
+			    "64 queues", cmd, optarg);
+			return -1;
+		}
+		*colon = ':';
+		return 1;
+	case OPT_RULES:
+		if (strcmp(optarg, "auto") == 0)
+			r->backend = FWRULES_AUTO;
+		else if (strcmp(optarg, "iptables") == 0)
+			r->backend = FWRULES_IPTABLES;
+		else if (strcmp(optarg, "nft") == 0)
+			r->backend = FWRULES_NFT;
+		else if (strcmp(optarg, "none") == 0)
+			r->backend = FWRULES_NONE;
+		else {
+			diag_warnx("%s: --rules: \"%s\" is not auto, iptables, nft or none",
+			    cmd, optarg);
+			return -1;
+		}
+		return 1;
+	case OPT_FORWARD:
+		r->forward = true;
+		return 1;
+	case OPT_FAIL_OPEN:
+		r->fail_open = true;
+		return 1;
+	case OPT_REPLACE:
+		r->replace = true;
+		return 1;
+	case OPT_LOOPBACK:
+		r->include_loopback = true;
+		return 1;
+	case OPT_MARK_MASK:
+		errno = 0;
+		v = strtoul(optarg, &end, 16);
+		if (errno != 0 || end == optarg || *end != '\0' || v > 0xffffffffUL ||
+		    fwrules_marks((uint32_t)v, NULL, NULL, NULL) == -1) {
+			diag_warnx("%s: --mark-mask: \"%s\" is not a mask of two or more "
+			    "contiguous bits (hex)", cmd, optarg);
+			return -1;
+		}
+		r->mark_mask = (uint32_t)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+rules_defaults(struct fwrules_opts *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->backend = FWRULES_AUTO;
+	r->mark_mask = FWRULES_MARK_MASK_DEFAULT;
+	/* NEW inbound is always queued, so a reload that adds an inbound rule
+	 * needs no change to the kernel's rules */
+	r->inbound_possible = true;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct daemon_opts o;
+	const char *lua_flag = NULL;
+	int ch, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = -1;
+	rules_defaults(&o.rules);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", run_longopts, NULL)) != -1) {
+		if ((rc = rules_flag("run", ch, &o.rules, &o.queue_lo, &o.queue_hi)) == -1)
+			return EXIT_USAGE;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case OPT_POLICY:
+			o.policy_path = optarg;
+			break;
+		case OPT_LOG:
+			o.log_path = optarg;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "monitor") == 0)
+				o.mode = POLICY_MONITOR;
+			else if (strcmp(optarg, "enforce") == 0)
+				o.mode = POLICY_ENFORCE;
+			else {
+				diag_warnx("run: --mode: \"%s\" is not monitor or enforce", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_FLOWS:
+			if (parse_size(optarg, &o.flows) == -1) {
+				diag_warnx("run: --flows: \"%s\" is not a count (1 to 2^30)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_NO_SEED:
+			o.no_seed = true;
+			break;
+		case OPT_LUA_DIR:
+			lua_flag = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (o.policy_path == NULL || optind != argc) {
+		diag_warnx("run: %s (outgate help)", o.policy_path == NULL ?
+		    "--policy FILE is required" : "unexpected argument");
+		return EXIT_USAGE;
+	}
+	o.rules.queue_lo = o.queue_lo;
+	o.rules.queue_hi = o.queue_hi;
+	o.lua_dir = find_lua_dir(lua_flag);
+	return daemon_run(&o);
+}
+
+static int
+cmd_rules(int argc, char **argv)
+{
+	struct fwrules_opts r;
+	uint16_t lo = 0, hi = 0;
+	char err[1024];
+	const char *what;
+	int ch, rc;
+
+	if (argc < 2 || (strcmp(argv[1], "install") != 0 &&
+	    strcmp(argv[1], "remove") != 0)) {
+		diag_warnx("rules: install or remove? (outgate help)");
+		return EXIT_USAGE;
+	}
+	what = argv[1];
+	rules_defaults(&r);
+	optind = 1;
+	while ((ch = getopt_long(argc - 1, argv + 1, "", run_longopts, NULL)) != -1) {
+		if ((rc = rules_flag("rules", ch, &r, &lo, &hi)) == -1)
+			return EXIT_USAGE;
+		if (rc == 1)
+			continue;
+		if (ch == OPT_HELP) {
+			usage(stdout);
+			return 0;
+		}
+		if (ch != '?')
+			diag_warnx("rules %s: that flag belongs to outgate run", what);
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		diag_warnx("rules: unexpected argument (outgate help)");
+		return EXIT_USAGE;
+	}
+	r.queue_lo = lo;
+	r.queue_hi = hi;
+	if (strcmp(what, "install") == 0)
+		rc = fwrules_install(&r, err, sizeof(err));
+	else
+		rc = fwrules_remove(&r, err, sizeof(err));
+	if (rc == -1) {
+		diag_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,6 +590,10 @@ main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "rules") == 0)
+		return cmd_rules(argc - 1, argv + 1);
 
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("outgate %s\n", OUTGATE_VERSION);

@@ -1,0 +1,426 @@
+/*
+ * daemon.c - `outgate run`: queues, workers and rules around the engine.
+ * The shape: the main thread loads, installs and then only waits for
+ * signals; each worker owns one queue and one engine (both directions of a
+ * flow reach the same queue), so the packet path takes no lock.  Must never
+ * accept a packet it has not decided, nor leave its rules behind on a clean stop.
+ */
+#include <netinet/in.h>		/* before linux/netfilter.h, which wants it first */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/netfilter.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctseed.h"
+#include "daemon.h"
+#include "diag.h"
+#include "engine.h"
+#include "log.h"
+#include "nfq.h"
+#include "pkt.h"
+#include "policy.h"
+
+#define WORKER_POLL_MS	200	/* how soon a worker sees a reload or a stop */
+#define RELOAD_WAIT_MS	5000
+#define MAX_LOCAL_ADDRS	256
+
+struct daemon;
+
+struct worker {
+	pthread_t		th;
+	bool			started;
+	uint16_t		queue;
+	struct nfqueue		*q;
+	struct engine		*e;
+	struct daemon		*d;
+	unsigned		gen;	/* policy generation this engine runs */
+};
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct worker		*w;
+	size_t			nw;
+	const struct policy	*_Atomic pol;
+	atomic_uint		gen;
+	atomic_uint		acks;
+	atomic_bool		stop;
+	struct dlog		*log;
+	uint32_t		mask, mark_accept, mark_drop, mark_reject;
+	struct addr		local[MAX_LOCAL_ADDRS];	/* host mode: our own addresses */
+	size_t			nlocal;
+};
+
+static uint64_t
+clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static enum engine_hint
+hint_of(uint8_t hook)
+{
+	switch (hook) {
+	case NF_INET_LOCAL_OUT:
+		return ENGINE_HINT_OUT;
+	case NF_INET_LOCAL_IN:
+		return ENGINE_HINT_IN;
+	default:
+		return ENGINE_HINT_NONE;	/* forwarded: local_nets decides */
+	}
+}
+
+/*
+ * The verdict the kernel gets.  A decided flow goes back with NF_REPEAT and
+ * our mark on the packet: our chain saves it into the connection's mark, and
+ * from then on the kernel handles the flow (accept, drop or reject) without
+ * us.  A packet that already carries our mark came back without a connection
+ * to keep it (untracked); it gets a plain verdict so it cannot loop.
+ */
+static void
+set_verdict(const struct daemon *d, const struct nfqueue_pkt *np,
+    const struct decision *dec, struct nfqueue_verdict *v)
+{
+	uint32_t ours;
+
+	memset(v, 0, sizeof(*v));
+	if (dec->flow_id != 0 && (np->mark & d->mask) == 0) {
+		ours = dec->verdict == VERDICT_ACCEPT ? d->mark_accept :
+		    dec->verdict == VERDICT_REJECT ? d->mark_reject : d->mark_drop;
+		v->verdict = NF_REPEAT;
+		v->set_mark = true;
+		v->mark = (np->mark & ~d->mask) | ours;
+		return;
+	}
+	v->verdict = dec->verdict == VERDICT_ACCEPT ? NF_ACCEPT : NF_DROP;
+}
+
+static void
+decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
+{
+	struct worker *w = arg;
+	struct decision dec;
+	struct dlog_ctx lc;
+	struct pkt p;
+
+	pkt_decode(&p, PKT_LINK_IP, np->data, np->caplen, np->wirelen);
+	engine_decide(w->e, &p, hint_of(np->hook), clock_us(CLOCK_MONOTONIC), &dec);
+	set_verdict(w->d, np, &dec, v);
+	if (w->d->log != NULL) {
+		memset(&lc, 0, sizeof(lc));
+		lc.ts_us = clock_us(CLOCK_REALTIME);
+		lc.has_uid = np->has_uid;
+		lc.uid = np->uid;
+		lc.has_gid = np->has_gid;
+		lc.gid = np->gid;
+		dlog_decision(w->d->log, &p, &dec, &lc);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct daemon *d = w->d;
+	struct pollfd pfd;
+	char err[256];
+	unsigned gen;
+
+	pfd.fd = nfqueue_fd(w->q);
+	pfd.events = POLLIN;
+	while (!atomic_load(&d->stop)) {
+		gen = atomic_load(&d->gen);
+		if (gen != w->gen) {
+			engine_set_policy(w->e, atomic_load(&d->pol));
+			w->gen = gen;
+			atomic_fetch_add(&d->acks, 1);
+		}
+		if (poll(&pfd, 1, WORKER_POLL_MS) <= 0)
+			continue;
+		if (nfqueue_process(w->q, decide_cb, w, err, sizeof(err)) == -1) {
+			diag_warnx("queue=%u: %s", w->queue, err);
+			break;
+		}
+		dlog_flush(d->log);
+	}
+	return NULL;
+}
+
+/* Host mode: the addresses of this namespace tell who started a conntrack entry. */
+static void
+load_local_addrs(struct daemon *d)
+{
+	struct ifaddrs *ifa, *i;
+
+	d->nlocal = 0;
+	if (getifaddrs(&ifa) == -1) {
+		diag_warn("getifaddrs");
+		return;
+	}
+	for (i = ifa; i != NULL && d->nlocal < MAX_LOCAL_ADDRS; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			addr_set4(&d->local[d->nlocal++], (const uint8_t *)
+			    &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			addr_set6(&d->local[d->nlocal++], (const uint8_t *)
+			    &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr);
+	}
+	freeifaddrs(ifa);
+}
+
+static bool
+started_inside(const struct daemon *d, const struct addr *src)
+{
+	size_t i;
+
+	if (d->o->rules.forward)
+		return policy_is_local(atomic_load(&d->pol), src);
+	for (i = 0; i < d->nlocal; i++)
+		if (addr_eq(&d->local[i], src))
+			return true;
+	return false;
+}
+
+struct seed_count {
+	struct daemon	*d;
+	uint64_t	now;
+	long		seeded;
+};
+
+/*
+ * One conntrack entry: a flow we decided before (our mark) keeps its
+ * decision; an unmarked flow the inside started is accepted, so a restart
+ * cuts nothing; an unmarked inbound flow is left to the rules.
+ */
+static int
+seed_one(void *arg, const struct ctseed_entry *ce)
+{
+	struct seed_count *sc = arg;
+	struct daemon *d = sc->d;
+	uint32_t ours = ce->mark & d->mask;
+	bool inside = started_inside(d, &ce->orig.src);
+	int verdict;
+	size_t i;
+
+	if (ours == d->mark_accept)
+		verdict = VERDICT_ACCEPT;
+	else if (ours == d->mark_drop || ours == d->mark_reject)
+		verdict = ours == d->mark_drop ? VERDICT_DROP : VERDICT_REJECT;
+	else if (inside)
+		verdict = VERDICT_ACCEPT;
+	else
+		return 0;
+	for (i = 0; i < d->nw; i++)
+		engine_seed(d->w[i].e, &ce->orig, inside ? FLOW_ORIGIN_INSIDE :
+		    FLOW_ORIGIN_OUTSIDE, verdict, sc->now);
+	sc->seeded++;
+	return 0;
+}
+
+static const char *
+mode_name(const struct daemon *d, const struct policy *p)
+{
+	int m = d->o->mode >= 0 ? d->o->mode : (int)p->mode;
+
+	return m == POLICY_MONITOR ? "monitor" : "enforce";
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct policy *next = NULL, *old;
+	char err[1024];
+	int waited;
+
+	if (policy_load(&next, d->o->policy_path, d->o->lua_dir, err, sizeof(err)) == -1) {
+		diag_warnx("reload failed, the old policy stays: %s", err);
+		return;
+	}
+	old = (struct policy *)atomic_load(&d->pol);
+	atomic_store(&d->acks, 0);
+	atomic_store(&d->pol, next);
+	atomic_fetch_add(&d->gen, 1);
+	/* the old policy is freed only once every worker has let go of it */
+	for (waited = 0; atomic_load(&d->acks) < d->nw; waited += 10) {
+		if (waited >= RELOAD_WAIT_MS) {
+			diag_warnx("reload: a worker did not take the new policy in %d ms; "
+			    "the old one is kept in memory", RELOAD_WAIT_MS);
+			old = NULL;
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+	}
+	if (d->log != NULL)
+		dlog_set_policy(d->log, mode_name(d, next), next->hash);
+	diag_warnx("reload ok: policy=%s policy_hash=%s egress_rules=%zu inbound_rules=%zu",
+	    d->o->policy_path, next->hash, next->negress, next->ninbound);
+	policy_free(old);
+}
+
+static void
+stop_workers(struct daemon *d)
+{
+	size_t i;
+
+	atomic_store(&d->stop, true);
+	for (i = 0; i < d->nw; i++)
+		if (d->w[i].started)
+			pthread_join(d->w[i].th, NULL);
+}
+
+static void
+print_stats(const struct daemon *d)
+{
+	struct nfqueue_stats qs;
+	struct engine_stats es;
+	size_t i;
+
+	for (i = 0; i < d->nw; i++) {
+		if (d->w[i].q == NULL)
+			continue;
+		nfqueue_get_stats(d->w[i].q, &qs);
+		engine_get_stats(d->w[i].e, &es);
+		diag_warnx("stopped: queue=%u packets=%llu accepted=%llu dropped=%llu "
+		    "rejected=%llu enobufs=%llu", d->w[i].queue,
+		    (unsigned long long)es.packets,
+		    (unsigned long long)es.by_verdict[VERDICT_ACCEPT],
+		    (unsigned long long)es.by_verdict[VERDICT_DROP],
+		    (unsigned long long)es.by_verdict[VERDICT_REJECT],
+		    (unsigned long long)qs.enobufs);
+	}
+}
+
+int
+daemon_run(const struct daemon_opts *o)
+{
+	struct daemon d;
+	struct policy *pol = NULL;
+	struct engine_opts eo;
+	struct nfqueue_opts qo;
+	struct seed_count sc;
+	struct ctseed_stats cs;
+	sigset_t sigs;
+	char err[1024];
+	bool rules_in = false;
+	size_t i;
+	int sig, ret = 2;
+
+	memset(&d, 0, sizeof(d));
+	memset(&sc, 0, sizeof(sc));
+	d.o = o;
+	if (policy_load(&pol, o->policy_path, o->lua_dir, err, sizeof(err)) == -1) {
+		diag_warnx("%s", err);
+		return 2;
+	}
+	atomic_store(&d.pol, pol);
+	d.mask = o->rules.mark_mask;
+	if (fwrules_marks(d.mask, &d.mark_accept, &d.mark_drop, &d.mark_reject) == -1) {
+		diag_warnx("run: --mark-mask 0x%08x: needs two or more contiguous bits",
+		    d.mask);
+		goto out;
+	}
+	if (o->log_path != NULL && (d.log = dlog_open(o->log_path, mode_name(&d, pol),
+	    pol->hash, err, sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
+	}
+
+	/* signals are taken by the main thread alone, with sigwait */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.nw = (size_t)(o->queue_hi - o->queue_lo) + 1;
+	if ((d.w = calloc(d.nw, sizeof(*d.w))) == NULL) {
+		diag_warnx("run: out of memory");
+		goto out;
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.flow_capacity = o->flows;
+	eo.mode = o->mode;
+	memset(&qo, 0, sizeof(qo));
+	qo.fail_open = o->rules.fail_open;
+	for (i = 0; i < d.nw; i++) {
+		d.w[i].d = &d;
+		d.w[i].queue = (uint16_t)(o->queue_lo + i);
+		if ((d.w[i].e = engine_new(pol, &eo)) == NULL) {
+			diag_warnx("run: out of memory for the flow table");
+			goto out;
+		}
+		qo.queue = d.w[i].queue;
+		if ((d.w[i].q = nfqueue_open(&qo, err, sizeof(err))) == NULL) {
+			diag_warnx("%s", err);
+			goto out;
+		}
+	}
+
+	if (!o->no_seed) {
+		sc.d = &d;
+		sc.now = clock_us(CLOCK_MONOTONIC);
+		load_local_addrs(&d);
+		if (ctseed_dump(seed_one, &sc, &cs, err, sizeof(err)) == -1)
+			diag_warnx("run: conntrack not read, nothing seeded: %s", err);
+	}
+
+	if (o->rules.backend != FWRULES_NONE) {
+		if (fwrules_install(&o->rules, err, sizeof(err)) == -1) {
+			diag_warnx("%s", err);
+			goto out;
+		}
+		rules_in = true;
+	}
+	for (i = 0; i < d.nw; i++) {
+		if (pthread_create(&d.w[i].th, NULL, worker_main, &d.w[i]) != 0) {
+			diag_warnx("run: cannot start a worker thread");
+			goto out;
+		}
+		d.w[i].started = true;
+	}
+	diag_warnx("ready: queues=%u:%u rules=%s mode=%s policy_hash=%s seeded=%ld%s",
+	    o->queue_lo, o->queue_hi, o->rules.backend == FWRULES_NONE ? "none" :
+	    "installed", mode_name(&d, pol), pol->hash, o->no_seed ? 0L : sc.seeded,
+	    o->rules.fail_open ? " fail_open" : "");
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(&d);
+			continue;
+		}
+		diag_warnx("stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		break;
+	}
+	ret = 0;
+out:
+	/* rules first, so that nothing new waits for a queue that is going away */
+	if (rules_in && fwrules_remove(&o->rules, err, sizeof(err)) == -1) {
+		diag_warnx("%s", err);
+		ret = 2;
+	}
+	stop_workers(&d);
+	if (ret == 0)
+		print_stats(&d);
+	for (i = 0; i < d.nw && d.w != NULL; i++) {
+		nfqueue_close(d.w[i].q);
+		engine_free(d.w[i].e);
+	}
+	free(d.w);
+	dlog_close(d.log);
+	policy_free((struct policy *)atomic_load(&d.pol));
+	return ret;
+}

@@ -1,0 +1,28 @@
+/*
+ * daemon.h - `outgate run`: the live gateway.  One worker thread and one
+ * engine per queue, the kernel's rules around them, signals for reload and stop.
+ */
+#ifndef OUTGATE_DAEMON_H
+#define OUTGATE_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwrules.h"
+
+struct daemon_opts {
+	const char	*policy_path;
+	const char	*lua_dir;
+	const char	*log_path;	/* NULL: no decision log; "-": stdout */
+	uint16_t	queue_lo, queue_hi;
+	size_t		flows;		/* per worker; 0: the engine's default */
+	int		mode;		/* -1: the policy's */
+	bool		no_seed;	/* do not read the conntrack table at start */
+	struct fwrules_opts rules;	/* backend NONE: the caller manages the rules */
+};
+
+/* Runs until SIGTERM or SIGINT; returns the exit code (0, or 2 on a start-up error). */
+int	daemon_run(const struct daemon_opts *o);
+
+#endif
