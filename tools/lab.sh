@@ -39,6 +39,10 @@ die() {
 APP4=10.77.0.2
 NET4=10.77.0.1
 OTHER4=10.77.0.11
+# a "public" web server for the demo policy (rules/default.lua allows HTTPS to
+# 198.51.100.0/24): a documentation address that exists only in the lab
+WEB4=198.51.100.10
+WEB_PORT=443
 APP6=fd77::2
 NET6=fd77::1
 OTHER6=fd77::11
@@ -274,6 +278,8 @@ LAB_NET_IF='net0'
 LAB_APP4='$APP4'
 LAB_NET4='$NET4'
 LAB_OTHER4='$OTHER4'
+LAB_WEB4='$WEB4'
+LAB_WEB_PORT='$WEB_PORT'
 LAB_APP6='$APP6'
 LAB_NET6='$NET6'
 LAB_OTHER6='$OTHER6'
@@ -358,10 +364,12 @@ setup() {
 	ip -n "$APP" addr add "$APP6/64" dev app0 nodad || return 1
 	ip -n "$NET" addr add "$NET4/24" dev net0 || return 1
 	ip -n "$NET" addr add "$OTHER4/24" dev net0 || return 1
+	ip -n "$NET" addr add "$WEB4/32" dev net0 || return 1
 	ip -n "$NET" addr add "$NET6/64" dev net0 nodad || return 1
 	ip -n "$NET" addr add "$OTHER6/64" dev net0 nodad || return 1
 	ip -n "$APP" link set app0 up || return 1
 	ip -n "$NET" link set net0 up || return 1
+	ip -n "$APP" route add "$WEB4/32" via "$NET4" dev app0 || return 1
 	write_server "$STATE/server.py" || return 1
 	specs=""
 	for a in "$NET4" "$OTHER4" "$NET6" "$OTHER6"; do
@@ -370,6 +378,7 @@ setup() {
 		done
 		specs="$specs udp:$a:$UDP_PORT"
 	done
+	specs="$specs tcp:$WEB4:$WEB_PORT"
 	# shellcheck disable=SC2086
 	start_server "$NET" net $specs || return 1
 	start_server "$APP" app "tcp:$APP4:$APP_PORT" "tcp:$APP6:$APP_PORT" || return 1
