@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctseed.h"
 #include "daemon.h"
@@ -51,6 +52,7 @@ struct daemon {
 	atomic_uint		gen;
 	atomic_uint		acks;
 	atomic_bool		stop;
+	atomic_bool		worker_failed;
 	struct dlog		*log;
 	uint32_t		mask, mark_accept, mark_drop, mark_reject;
 	struct addr		local[MAX_LOCAL_ADDRS];	/* host mode: our own addresses */
@@ -147,7 +149,10 @@ worker_main(void *arg)
 		if (poll(&pfd, 1, WORKER_POLL_MS) <= 0)
 			continue;
 		if (nfqueue_process(w->q, decide_cb, w, err, sizeof(err)) == -1) {
+			/* the main thread decides what happens to the rules */
 			diag_warnx("queue=%u: %s", w->queue, err);
+			atomic_store(&d->worker_failed, true);
+			kill(getpid(), SIGTERM);
 			break;
 		}
 		dlog_flush(d->log);
@@ -402,10 +407,26 @@ daemon_run(const struct daemon_opts *o)
 			reload(&d);
 			continue;
 		}
+		if (atomic_load(&d.worker_failed))
+			break;
 		diag_warnx("stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		break;
 	}
 	ret = 0;
+	if (atomic_load(&d.worker_failed)) {
+		ret = 1;
+		/*
+		 * A queue no one reads drops what it holds: that is fail-closed,
+		 * so the rules stay unless the user chose fail-open.
+		 */
+		if (!o->rules.fail_open) {
+			diag_warnx("a worker failed: rules left in place (fail-closed); "
+			    "restart with --replace, or outgate rules remove");
+			rules_in = false;
+		} else {
+			diag_warnx("a worker failed: removing the rules (fail-open)");
+		}
+	}
 out:
 	/* rules first, so that nothing new waits for a queue that is going away */
 	if (rules_in && fwrules_remove(&o->rules, err, sizeof(err)) == -1) {
