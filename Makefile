@@ -26,7 +26,7 @@ TESTSRCS := $(wildcard gw/tests/test_*.c)
 TESTS	:= $(TESTSRCS:gw/tests/%.c=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all test demo deps clean bench-replay
+.PHONY: all test demo deps clean bench bench-replay
 # keep test objects between runs
 .SECONDARY:
 
@@ -78,6 +78,11 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJS:.o=.d) $(TESTS:%=%.d)
+
+# The live benchmark in the namespace lab (root): no gateway, an accept-all
+# queue consumer and outgate; throughput, request/response latency, conn/s.
+bench: $(BUILD)/outgate
+	@sh tools/bench/live.sh $(BUILD)
 
 # Replay throughput on a generated 1,000,000-frame mixed capture.
 bench-replay: $(BUILD)/outgate

@@ -133,6 +133,25 @@ done
 expect_rc 2 "replay --log to a place it cannot write" "$OG" replay --quiet --log "$T/no/such/dir/x.log" --policy "$T/allow.lua" "$T/syn.pcap"
 one_line_err "unwritable log"
 
+# run and rules: only what fails before touching a queue or a rule (this
+# runs in the machine's own namespace; the live tests make their own)
+expect_rc 2 "run without --policy" "$OG" run
+expect_rc 2 "run with a bad policy" "$OG" run --policy "$T/bad.lua"
+expect_grep "$T/err" "bad.lua:3:" "run: a bad policy is FILE:LINE"
+one_line_err "run with a bad policy"
+expect_rc 2 "run --queues 5:2" "$OG" run --policy "$T/allow.lua" --queues 5:2
+one_line_err "run --queues 5:2"
+expect_rc 2 "run --queue 70000" "$OG" run --policy "$T/allow.lua" --queue 70000
+expect_rc 2 "run --mark-mask of one bit" "$OG" run --policy "$T/allow.lua" --mark-mask 0x1
+expect_rc 2 "run --mark-mask of split bits" "$OG" run --policy "$T/allow.lua" --mark-mask 0x5
+expect_rc 2 "run --rules bogus" "$OG" run --policy "$T/allow.lua" --rules bogus
+expect_rc 2 "run --mode bogus" "$OG" run --policy "$T/allow.lua" --mode bogus
+expect_rc 2 "rules without install or remove" "$OG" rules
+expect_rc 2 "rules frobnicate" "$OG" rules frobnicate
+one_line_err "rules frobnicate"
+expect_rc 2 "rules install with a flag of run" "$OG" rules install --log x
+one_line_err "rules install --log"
+
 expect_rc 0 "check of a good policy" "$OG" check --policy "$T/allow.lua"
 expect_rc 1 "check of a bad policy" "$OG" check --policy "$T/bad.lua"
 expect_grep "$T/err" "bad.lua:3:" "check: FILE:LINE in the error"
