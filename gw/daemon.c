@@ -31,6 +31,7 @@
 #define WORKER_POLL_MS	200	/* how soon a worker sees a reload or a stop */
 #define RELOAD_WAIT_MS	5000
 #define MAX_LOCAL_ADDRS	256
+#define CT_TCP_TIME_WAIT	7	/* TCP_CONNTRACK_TIME_WAIT; CLOSE is 8 */
 
 struct daemon;
 
@@ -117,6 +118,8 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	pkt_decode(&p, PKT_LINK_IP, np->data, np->caplen, np->wirelen);
 	engine_decide(w->e, &p, hint_of(np->hook), clock_us(CLOCK_MONOTONIC), &dec);
 	set_verdict(w->d, np, &dec, v);
+	if (v->verdict == NF_REPEAT)
+		engine_offload(w->e, &dec);
 	if (w->d->log != NULL) {
 		memset(&lc, 0, sizeof(lc));
 		lc.ts_us = clock_us(CLOCK_REALTIME);
@@ -218,6 +221,9 @@ seed_one(void *arg, const struct ctseed_entry *ce)
 	int verdict;
 	size_t i;
 
+	/* a TCP connection that is closing or closed needs no seed */
+	if (ce->orig.proto == IPPROTO_TCP && ce->tcp_state >= CT_TCP_TIME_WAIT)
+		return 0;
 	if (ours == d->mark_accept)
 		verdict = VERDICT_ACCEPT;
 	else if (ours == d->mark_drop || ours == d->mark_reject)
@@ -228,7 +234,7 @@ seed_one(void *arg, const struct ctseed_entry *ce)
 		return 0;
 	for (i = 0; i < d->nw; i++)
 		engine_seed(d->w[i].e, &ce->orig, inside ? FLOW_ORIGIN_INSIDE :
-		    FLOW_ORIGIN_OUTSIDE, verdict, sc->now);
+		    FLOW_ORIGIN_OUTSIDE, verdict, ours != 0, sc->now);
 	sc->seeded++;
 	return 0;
 }

@@ -181,9 +181,16 @@ engine_set_policy(struct engine *e, const struct policy *pol)
 	    pol->mode;
 }
 
+void
+engine_offload(struct engine *e, const struct decision *d)
+{
+	if (d->flow != NULL)
+		flow_set_class(e->flows, d->flow, FLOW_CLASS_OFFLOADED);
+}
+
 int
 engine_seed(struct engine *e, const struct flow_key *k, enum flow_origin origin,
-    int verdict, uint64_t now_us)
+    int verdict, bool offloaded, uint64_t now_us)
 {
 	struct flow *f;
 	enum flow_class cls;
@@ -191,7 +198,9 @@ engine_seed(struct engine *e, const struct flow_key *k, enum flow_origin origin,
 
 	if (flow_lookup(e->flows, k, now_us, &dir) != NULL)
 		return -1;
-	if (verdict != VERDICT_ACCEPT)
+	if (offloaded)
+		cls = FLOW_CLASS_OFFLOADED;
+	else if (verdict != VERDICT_ACCEPT)
 		cls = FLOW_CLASS_DENIED;
 	else
 		cls = origin == FLOW_ORIGIN_INSIDE ? FLOW_CLASS_OUTBOUND :
@@ -292,7 +301,7 @@ dir_in_flow(const struct flow *f, int fdir)
 
 /* A decided flow: its verdict sticks; accepted flows report `established`. */
 static void
-decide_known(const struct engine *e, const struct flow *f, int fdir,
+decide_known(const struct engine *e, struct flow *f, int fdir,
     struct decision *d)
 {
 	d->would = f->would;
@@ -302,6 +311,7 @@ decide_known(const struct engine *e, const struct flow *f, int fdir,
 	d->rule_ref = f->rule;
 	d->dir = (uint8_t)dir_in_flow(f, fdir);
 	d->flow_id = f->id;
+	d->flow = f;
 }
 
 /* An ICMP error: related when it quotes a packet of an accepted flow sent to it. */
@@ -428,6 +438,7 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	f->rule = d->rule_ref;
 	flow_update(e->flows, f, FLOW_DIR_ORIG, p->tcp_flags, p->l3_len, now_us);
 	d->flow_id = f->id;
+	d->flow = f;
 	d->new_flow = true;
 }
 

@@ -60,6 +60,7 @@ struct decision {
 	const char	*rule;		/* name of the deciding rule, or NULL; owned by the policy */
 	int32_t		rule_ref;	/* the engine's handle on that rule, -1 none */
 	uint64_t	flow_id;	/* 0: no flow */
+	struct flow	*flow;		/* that flow, until the next engine call; NULL none */
 };
 
 struct engine_opts {
@@ -90,15 +91,22 @@ void	engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
  * names is looked up again by name in the new policy (none if it is gone).
  * The caller frees the old policy after this returns.
  */
+/*
+ * The kernel holds the decision on d's flow from now on (the live gateway
+ * marked its connection): the table may give its slot to any new flow.
+ */
+void	engine_offload(struct engine *e, const struct decision *d);
+
 void	engine_set_policy(struct engine *e, const struct policy *pol);
 
 /*
  * Put a flow that exists already (a restart: the kernel's conntrack table)
- * into the table as decided, with verdict accept or drop.  Its TCP state
- * starts established.  Returns 0, or -1 when there is no room or it exists.
+ * into the table as decided, with verdict accept or drop; offloaded when
+ * the kernel holds its decision already.  Its TCP state starts established.
+ * Returns 0, or -1 when there is no room or it exists.
  */
 int	engine_seed(struct engine *e, const struct flow_key *k, enum flow_origin origin,
-    int verdict, uint64_t now_us);
+    int verdict, bool offloaded, uint64_t now_us);
 
 void	engine_get_stats(const struct engine *e, struct engine_stats *st);
 struct flow_table *engine_flows(struct engine *e);

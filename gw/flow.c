@@ -426,7 +426,9 @@ slot_take(struct flow_table *t, enum flow_class cls, uint64_t now_us)
 			t->st.expired++;
 			flow_remove(t, idx);
 		} else {
-			idx = class_lru(t, FLOW_CLASS_DENIED);
+			idx = class_lru(t, FLOW_CLASS_OFFLOADED);
+			if (idx == NIL)
+				idx = class_lru(t, FLOW_CLASS_DENIED);
 			if (idx == NIL && cls != FLOW_CLASS_DENIED)
 				idx = class_lru(t, FLOW_CLASS_INBOUND);
 			if (idx == NIL && cls == FLOW_CLASS_OUTBOUND)

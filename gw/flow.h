@@ -25,18 +25,23 @@ enum flow_origin {
 };
 
 /*
- * Eviction classes.  When the table is full a new flow may evict:
- *   DENIED:   only another DENIED flow (or is not stored at all);
- *   INBOUND:  a DENIED flow, else the least recently seen INBOUND flow;
- *   OUTBOUND: a DENIED flow, else the least recently seen INBOUND flow,
+ * Eviction classes.  When the table is full a new flow may evict, after
+ * any expired flow:
+ *   an OFFLOADED flow first, whatever its own class: the kernel holds that
+ *             flow's decision (its connection mark), so the entry is only a
+ *             memory of it;
+ *   DENIED:   then only another DENIED flow (or is not stored at all);
+ *   INBOUND:  then a DENIED flow, else the least recently seen INBOUND flow;
+ *   OUTBOUND: then a DENIED flow, else the least recently seen INBOUND flow,
  *             else the least recently seen OUTBOUND flow.
- * Expired flows of any class always go first.  So nothing that arrives from
- * outside can push out a flow that the inside started.
+ * So nothing that arrives from outside can push out a flow that the inside
+ * started and that depends on this table.
  */
 enum flow_class {
 	FLOW_CLASS_DENIED = 0,
 	FLOW_CLASS_INBOUND,
 	FLOW_CLASS_OUTBOUND,
+	FLOW_CLASS_OFFLOADED,
 	FLOW_NCLASS
 };
 

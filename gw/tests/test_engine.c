@@ -619,8 +619,8 @@ test_seed(void **state)
 	/* without the seed, a bare ACK from outside is unsolicited */
 	d = run(fx, &b, T0);
 	assert_int_equal(d.reason, REASON_UNSOLICITED_INBOUND);
-	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_ACCEPT, T0), 0);
-	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_ACCEPT, T0), -1);
+	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_ACCEPT, false, T0), 0);
+	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_ACCEPT, false, T0), -1);
 	d = run(fx, &b, T0 + 1);
 	assert_int_equal(d.verdict, VERDICT_ACCEPT);
 	assert_int_equal(d.reason, REASON_ESTABLISHED);
@@ -628,10 +628,34 @@ test_seed(void **state)
 	/* a seeded drop stays a drop */
 	k.sport = 40001;
 	b.dport = 40001;
-	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_DROP, T0), 0);
+	assert_int_equal(engine_seed(fx->e, &k, FLOW_ORIGIN_INSIDE, VERDICT_DROP, false, T0), 0);
 	d = run(fx, &b, T0 + 2);
 	assert_int_equal(d.verdict, VERDICT_DROP);
 	assert_int_equal(d.reason, REASON_UNKNOWN_EGRESS);
+	fixture_free(fx);
+}
+
+static void
+test_offloaded_flows_give_way(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 2);
+	struct pkt o1 = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, SYN);
+	struct pkt o2 = mk("10.1.0.5", 40001, "198.51.100.10", 443, 6, SYN);
+	struct pkt in = mk("192.0.2.7", 5555, "10.1.0.5", 22, 6, SYN);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &o1, T0);
+	assert_non_null(d.flow);
+	engine_offload(fx->e, &d);	/* the kernel holds this one */
+	run(fx, &o2, T0 + 1);		/* this one still needs the table */
+	d = run(fx, &in, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	/* the inbound flow took the offloaded slot, not the other one */
+	o2.tcp_flags = ACK;
+	d = run(fx, &o2, T0 + 3);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
 	fixture_free(fx);
 }
 
@@ -661,6 +685,7 @@ main(void)
 		cmocka_unit_test(test_names_roundtrip),
 		cmocka_unit_test(test_reload_keeps_flows),
 		cmocka_unit_test(test_seed),
+		cmocka_unit_test(test_offloaded_flows_give_way),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
