@@ -66,6 +66,18 @@ diag_info(const char *fmt, ...)
 }
 
 void
+diag_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void
 fatalx(const char *fmt, ...)
 {
 	va_list ap;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "fwrules.h"
 
 extern char **environ;
@@ -36,21 +37,6 @@ static const char *const our_chains[] = { CHAIN_OUT, CHAIN_IN, CHAIN_FWD };
 #define NCHAINS	(sizeof(our_chains) / sizeof(our_chains[0]))
 
 enum hook { HOOK_OUT, HOOK_IN, HOOK_FWD };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void append(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -432,12 +418,12 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 	if (out != NULL)
 		*out = NULL;
 	if (find_prog(argv[0], path, sizeof(path)) < 0) {
-		seterr(err, errlen, "%s not found in PATH", argv[0]);
+		diag_seterr(err, errlen, "%s not found in PATH", argv[0]);
 		return -1;
 	}
 	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0) {
-		seterr(err, errlen, "%s: pipe: %s", argv[0], strerror(errno));
+		diag_seterr(err, errlen, "%s: pipe: %s", argv[0], strerror(errno));
 		goto fail;
 	}
 	if (in != NULL) {
@@ -452,7 +438,7 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0) {
-				seterr(err, errlen, "%s: input of %zu bytes does not fit a pipe",
+				diag_seterr(err, errlen, "%s: input of %zu bytes does not fit a pipe",
 				    argv[0], n);
 				goto fail;
 			}
@@ -463,7 +449,7 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 
 	pid = fork();
 	if (pid < 0) {
-		seterr(err, errlen, "%s: fork: %s", argv[0], strerror(errno));
+		diag_seterr(err, errlen, "%s: fork: %s", argv[0], strerror(errno));
 		goto fail;
 	}
 	if (pid == 0) {
@@ -499,7 +485,7 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 
 		if (left <= 0) {
 			kill(pid, SIGKILL);
-			seterr(err, errlen, "%s: timed out after %d s", argv[0],
+			diag_seterr(err, errlen, "%s: timed out after %d s", argv[0],
 			    RUN_TIMEOUT_MS / 1000);
 			goto fail;
 		}
@@ -507,7 +493,7 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			seterr(err, errlen, "%s: poll: %s", argv[0], strerror(errno));
+			diag_seterr(err, errlen, "%s: poll: %s", argv[0], strerror(errno));
 			kill(pid, SIGKILL);
 			goto fail;
 		}
@@ -540,7 +526,7 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 						ncap *= 2;
 					if (ncap > LISTING_MAX ||
 					    (nb = realloc(obuf, ncap)) == NULL) {
-						seterr(err, errlen, "%s: output too large",
+						diag_seterr(err, errlen, "%s: output too large",
 						    argv[0]);
 						kill(pid, SIGKILL);
 						goto fail;
@@ -558,7 +544,7 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR) {
-			seterr(err, errlen, "%s: waitpid: %s", argv[0], strerror(errno));
+			diag_seterr(err, errlen, "%s: waitpid: %s", argv[0], strerror(errno));
 			pid = -1;
 			goto fail;
 		}
@@ -566,19 +552,19 @@ run(const char *const *argv, const char *in, char **out, char *err, size_t errle
 	pid = -1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		if (eline[0] != '\0')
-			seterr(err, errlen, "%s: %s", argv[0], eline);
+			diag_seterr(err, errlen, "%s: %s", argv[0], eline);
 		else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			seterr(err, errlen, "%s: could not be run", argv[0]);
+			diag_seterr(err, errlen, "%s: could not be run", argv[0]);
 		else if (WIFEXITED(st))
-			seterr(err, errlen, "%s exited with status %d", argv[0],
+			diag_seterr(err, errlen, "%s exited with status %d", argv[0],
 			    WEXITSTATUS(st));
 		else
-			seterr(err, errlen, "%s killed by signal %d", argv[0], WTERMSIG(st));
+			diag_seterr(err, errlen, "%s killed by signal %d", argv[0], WTERMSIG(st));
 		goto fail;
 	}
 	if (out != NULL) {
 		if (obuf == NULL && (obuf = malloc(1)) == NULL) {
-			seterr(err, errlen, "%s: out of memory", argv[0]);
+			diag_seterr(err, errlen, "%s: out of memory", argv[0]);
 			goto fail;
 		}
 		obuf[olen] = '\0';
@@ -616,9 +602,9 @@ list(int family, char **text, char *err, size_t errlen)
 	if (run(argv, NULL, text, e, sizeof(e)) == 0)
 		return 0;
 	if (family == 6)
-		seterr(err, errlen, "ip6tables is unusable (is IPv6 disabled?): %s", e);
+		diag_seterr(err, errlen, "ip6tables is unusable (is IPv6 disabled?): %s", e);
 	else
-		seterr(err, errlen, "iptables is unusable: %s", e);
+		diag_seterr(err, errlen, "iptables is unusable: %s", e);
 	return -1;
 }
 
@@ -631,7 +617,7 @@ restore(int family, const char *input, char *err, size_t errlen)
 
 	if (run(argv, input, NULL, e, sizeof(e)) == 0)
 		return 0;
-	seterr(err, errlen, "%s rules: %s", fam_name(family), e);
+	diag_seterr(err, errlen, "%s rules: %s", fam_name(family), e);
 	return -1;
 }
 
@@ -669,11 +655,11 @@ render_alloc(const struct fwrules_opts *o, int family, const char *current,
 	char *buf = malloc(len);
 
 	if (buf == NULL) {
-		seterr(err, errlen, "out of memory");
+		diag_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (fwrules_render(o, family, current, buf, len) < 0) {
-		seterr(err, errlen, "cannot render the %s rules", fam_name(family));
+		diag_seterr(err, errlen, "cannot render the %s rules", fam_name(family));
 		free(buf);
 		return NULL;
 	}
@@ -730,17 +716,17 @@ fwrules_install(const struct fwrules_opts *o, char *err, size_t errlen)
 	int rc = -1;
 
 	if ((problem = opts_problem(o)) != NULL) {
-		seterr(err, errlen, "%s", problem);
+		diag_seterr(err, errlen, "%s", problem);
 		return -1;
 	}
 	if (o->backend == FWRULES_NONE)
 		return 0;
 	if (o->backend == FWRULES_NFT) {
 		if (fwrules_detect() != FWRULES_NFT)
-			seterr(err, errlen, "nftables queue is not available in this kernel; "
+			diag_seterr(err, errlen, "nftables queue is not available in this kernel; "
 			    "use --rules iptables");
 		else
-			seterr(err, errlen, "the nft rule set is not implemented; "
+			diag_seterr(err, errlen, "the nft rule set is not implemented; "
 			    "use --rules iptables (iptables-nft drives nftables)");
 		return -1;
 	}
@@ -752,7 +738,7 @@ fwrules_install(const struct fwrules_opts *o, char *err, size_t errlen)
 			goto out;
 		each_line(cur[i], find_first_ours, &f);
 		if (f.found && !o->replace) {
-			seterr(err, errlen, "rules of ours already exist (%s, %s); remove them "
+			diag_seterr(err, errlen, "rules of ours already exist (%s, %s); remove them "
 			    "or use --replace", fam_name(i == 0 ? 4 : 6), f.what);
 			goto out;
 		}

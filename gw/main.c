@@ -97,6 +97,18 @@ parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* --mode: a policy_mode, or -1 after saying what is wrong */
+static int
+parse_mode(const char *cmd, const char *s)
+{
+	if (strcmp(s, "monitor") == 0)
+		return POLICY_MONITOR;
+	if (strcmp(s, "enforce") == 0)
+		return POLICY_ENFORCE;
+	diag_warnx("%s: --mode: \"%s\" is not monitor or enforce", cmd, s);
+	return -1;
+}
+
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
@@ -190,14 +202,8 @@ cmd_replay(int argc, char **argv)
 			locals[nlocal++] = optarg;
 			break;
 		case OPT_MODE:
-			if (strcmp(optarg, "monitor") == 0)
-				eo.mode = POLICY_MONITOR;
-			else if (strcmp(optarg, "enforce") == 0)
-				eo.mode = POLICY_ENFORCE;
-			else {
-				diag_warnx("replay: --mode: \"%s\" is not monitor or enforce", optarg);
+			if ((eo.mode = parse_mode("replay", optarg)) == -1)
 				return EXIT_USAGE;
-			}
 			break;
 		case OPT_EXPECT:
 			expect_path = optarg;
@@ -489,14 +495,8 @@ cmd_run(int argc, char **argv)
 			o.log_path = optarg;
 			break;
 		case OPT_MODE:
-			if (strcmp(optarg, "monitor") == 0)
-				o.mode = POLICY_MONITOR;
-			else if (strcmp(optarg, "enforce") == 0)
-				o.mode = POLICY_ENFORCE;
-			else {
-				diag_warnx("run: --mode: \"%s\" is not monitor or enforce", optarg);
+			if ((o.mode = parse_mode("run", optarg)) == -1)
 				return EXIT_USAGE;
-			}
 			break;
 		case OPT_FLOWS:
 			if (parse_size(optarg, &o.flows) == -1) {

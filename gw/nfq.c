@@ -21,6 +21,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "diag.h"
 #include "nfq.h"
 
 /* Room in each receive slot beyond the copied bytes: netlink header and attributes. */
@@ -239,21 +240,6 @@ nfqueue_build_verdicts(void *buf, size_t buflen, uint16_t queue,
 	return 0;
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Send len bytes of verdict messages; the kernel takes a send whole or not at all. */
 static int
 send_all(struct nfqueue *q, const void *buf, size_t len)
@@ -277,11 +263,11 @@ flush_verdicts(struct nfqueue *q, char *err, size_t errlen)
 	if (q->ndec == 0)
 		return 0;
 	if (nfqueue_build_verdicts(q->sbuf, q->sbuflen, q->queue, q->dec, q->ndec, &b) < 0) {
-		seterr(err, errlen, "queue %u: verdict buffer too small", q->queue);
+		diag_seterr(err, errlen, "queue %u: verdict buffer too small", q->queue);
 		return -1;
 	}
 	if (send_all(q, q->sbuf, b.len) < 0) {
-		seterr(err, errlen, "queue %u: send verdicts: %s", q->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: send verdicts: %s", q->queue, strerror(errno));
 		return -1;
 	}
 	q->st.sends++;
@@ -391,7 +377,7 @@ nfqueue_process(struct nfqueue *q, nfqueue_fn *fn, void *arg, char *err, size_t 
 			q->st.enobufs++;
 			return 0;
 		}
-		seterr(err, errlen, "queue %u: receive: %s", q->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: receive: %s", q->queue, strerror(errno));
 		return -1;
 	}
 	if (n == 0)
@@ -530,7 +516,7 @@ nfqueue_open(const struct nfqueue_opts *o, char *err, size_t errlen)
 	unsigned i;
 
 	if (copy > NFQUEUE_COPY_MAX || (o->batch > NFQUEUE_BATCH_MAX)) {
-		seterr(err, errlen, "queue %u: copy range at most %u, batch at most %u",
+		diag_seterr(err, errlen, "queue %u: copy range at most %u, batch at most %u",
 		    o->queue, NFQUEUE_COPY_MAX, NFQUEUE_BATCH_MAX);
 		return NULL;
 	}
@@ -556,21 +542,21 @@ nfqueue_open(const struct nfqueue_opts *o, char *err, size_t errlen)
 	}
 
 	if ((q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC)) == NULL) {
-		seterr(err, errlen, "queue %u: netlink socket: %s", o->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: netlink socket: %s", o->queue, strerror(errno));
 		goto fail;
 	}
 	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		seterr(err, errlen, "queue %u: netlink bind: %s", o->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: netlink bind: %s", o->queue, strerror(errno));
 		goto fail;
 	}
 	q->portid = mnl_socket_get_portid(q->nl);
 	if (set_rcvbuf(q, rcvbuf) < 0) {
-		seterr(err, errlen, "queue %u: receive buffer: %s", o->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: receive buffer: %s", o->queue, strerror(errno));
 		goto fail;
 	}
 	/* the kernel counts what it could not deliver (user_dropped) instead of failing us */
 	if (mnl_socket_setsockopt(q->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one)) < 0) {
-		seterr(err, errlen, "queue %u: NETLINK_NO_ENOBUFS: %s", o->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: NETLINK_NO_ENOBUFS: %s", o->queue, strerror(errno));
 		goto fail;
 	}
 
@@ -588,15 +574,15 @@ nfqueue_open(const struct nfqueue_opts *o, char *err, size_t errlen)
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO | NFQA_CFG_F_UID_GID |
 	    NFQA_CFG_F_FAIL_OPEN));
 	if (send_all(q, nlh, nlh->nlmsg_len) < 0) {
-		seterr(err, errlen, "queue %u: send bind: %s", o->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: send bind: %s", o->queue, strerror(errno));
 		goto fail;
 	}
 	if (wait_ack(q, q->seq, &kerr) < 0) {
-		seterr(err, errlen, "queue %u: bind: no answer: %s", o->queue, strerror(errno));
+		diag_seterr(err, errlen, "queue %u: bind: no answer: %s", o->queue, strerror(errno));
 		goto fail;
 	}
 	if (kerr != 0) {
-		seterr(err, errlen, "queue %u: bind: %s (%s)", o->queue, bind_error(kerr),
+		diag_seterr(err, errlen, "queue %u: bind: %s (%s)", o->queue, bind_error(kerr),
 		    strerror(kerr));
 		goto fail;
 	}
@@ -604,7 +590,7 @@ nfqueue_open(const struct nfqueue_opts *o, char *err, size_t errlen)
 	return q;
 
 nomem:
-	seterr(err, errlen, "queue %u: out of memory", o->queue);
+	diag_seterr(err, errlen, "queue %u: out of memory", o->queue);
 fail:
 	saved = errno;
 	nfqueue_close(q);

@@ -116,7 +116,7 @@ counter() {
 # ---- build the driver ---------------------------------------------------
 CC=${CC:-cc}
 if $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/gw" \
-    "$TOP/gw/tests/fwrules_driver.c" "$TOP/gw/fwrules.c" -o "$T/fwd" 2>"$T/err"; then
+    "$TOP/gw/tests/fwrules_driver.c" "$TOP/gw/fwrules.c" "$TOP/gw/diag.c" -o "$T/fwd" 2>"$T/err"; then
 	pass "the test driver builds"
 else
 	fail "the test driver builds" "$T/err"

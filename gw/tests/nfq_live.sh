@@ -54,7 +54,7 @@ DRV=$T/nfq_driver
 if ! cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes \
     -Wmissing-prototypes -Wformat=2 -Werror -D_FORTIFY_SOURCE=3 -I"$TOP/gw" \
     ${NFQ_LIVE_CFLAGS:-} \
-    -o "$DRV" "$TOP/gw/tests/nfq_driver.c" "$TOP/gw/nfq.c" \
+    -o "$DRV" "$TOP/gw/tests/nfq_driver.c" "$TOP/gw/nfq.c" "$TOP/gw/diag.c" \
     $(pkg-config --cflags --libs libnetfilter_queue libmnl) 2>"$T/cc.err"; then
 	echo "not ok 1 - build nfq_driver"
 	sed 's/^/#   /' "$T/cc.err" | head -n 20
