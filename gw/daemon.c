@@ -86,8 +86,10 @@ hint_of(uint8_t hook)
  * The verdict the kernel gets.  A decided flow goes back with NF_REPEAT and
  * our mark on the packet: our chain saves it into the connection's mark, and
  * from then on the kernel handles the flow (accept, drop or reject) without
- * us.  A packet that already carries our mark came back without a connection
- * to keep it (untracked); it gets a plain verdict so it cannot loop.
+ * us.  A flow under inspection (DNS) gets plain verdicts, so that its next
+ * packets come back.  A packet that already carries our mark came back
+ * without a connection to keep it (untracked); it gets a plain verdict so it
+ * cannot loop.
  */
 static void
 set_verdict(const struct daemon *d, const struct nfqueue_pkt *np,
@@ -96,7 +98,7 @@ set_verdict(const struct daemon *d, const struct nfqueue_pkt *np,
 	uint32_t ours;
 
 	memset(v, 0, sizeof(*v));
-	if (dec->flow_id != 0 && (np->mark & d->mask) == 0) {
+	if (dec->flow_id != 0 && !dec->inspect && (np->mark & d->mask) == 0) {
 		ours = dec->verdict == VERDICT_ACCEPT ? d->mark_accept :
 		    dec->verdict == VERDICT_REJECT ? d->mark_reject : d->mark_drop;
 		v->verdict = NF_REPEAT;

@@ -262,6 +262,17 @@ is_ndp(const struct pkt *p)
 	    p->icmp_type <= 137 && p->ttl == 255;
 }
 
+/*
+ * DNS flows stay under inspection: their answers teach the name rules that
+ * come later, so the source must keep sending every packet.
+ */
+static bool
+wants_inspection(const struct flow_key *k)
+{
+	return (k->proto == IPPROTO_UDP || k->proto == IPPROTO_TCP) &&
+	    k->dport == 53;
+}
+
 static void
 key_from_pkt(struct flow_key *k, const struct pkt *p)
 {
@@ -312,6 +323,7 @@ decide_known(const struct engine *e, struct flow *f, int fdir,
 	d->dir = (uint8_t)dir_in_flow(f, fdir);
 	d->flow_id = f->id;
 	d->flow = f;
+	d->inspect = f->would == VERDICT_ACCEPT && wants_inspection(&f->key);
 }
 
 /* An ICMP error: related when it quotes a packet of an accepted flow sent to it. */
@@ -440,6 +452,7 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	d->flow_id = f->id;
 	d->flow = f;
 	d->new_flow = true;
+	d->inspect = f->would == VERDICT_ACCEPT && wants_inspection(&f->key);
 }
 
 static void

@@ -56,6 +56,7 @@ struct decision {
 	uint16_t	reason;		/* enum reason */
 	uint8_t		dir;		/* enum engine_dir */
 	bool		new_flow;	/* this packet created its flow (one record per flow) */
+	bool		inspect;	/* the flow's later packets must still come here (DNS) */
 	const char	*detail;	/* static text, or NULL */
 	const char	*rule;		/* name of the deciding rule, or NULL; owned by the policy */
 	int32_t		rule_ref;	/* the engine's handle on that rule, -1 none */

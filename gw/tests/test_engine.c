@@ -232,6 +232,30 @@ test_midstream(void **state)
 }
 
 static void
+test_dns_stays_under_inspection(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt q = mk("10.1.0.5", 33333, "203.0.113.5", 53, 17, 0);
+	struct pkt r = mk("203.0.113.5", 53, "10.1.0.5", 33333, 17, 0);
+	struct pkt w = mk("10.1.0.5", 40000, "198.51.100.10", 443, 6, SYN);
+	struct pkt x = mk("10.1.0.5", 33334, "203.0.113.6", 53, 17, 0);
+	struct decision d;
+
+	(void)state;
+	d = run(fx, &q, T0);
+	assert_true(d.inspect);
+	d = run(fx, &r, T0 + 1);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_true(d.inspect);
+	d = run(fx, &w, T0 + 2);	/* not DNS: handed over once decided */
+	assert_false(d.inspect);
+	d = run(fx, &x, T0 + 3);	/* DNS that is refused needs no more looks */
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_false(d.inspect);
+	fixture_free(fx);
+}
+
+static void
 test_udp_expiry(void **state)
 {
 	struct fixture *fx = fixture_new(policy_text, -1, 0);
@@ -670,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_inbound_rule),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_udp_expiry),
+		cmocka_unit_test(test_dns_stays_under_inspection),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_fragments),
