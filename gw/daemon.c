@@ -42,7 +42,9 @@ struct worker {
 	struct nfqueue		*q;
 	struct engine		*e;
 	struct daemon		*d;
-	unsigned		gen;	/* policy generation this engine runs */
+	const struct policy	*pol;	/* the policy this engine runs */
+	atomic_uint		seen;	/* its generation, for the main thread */
+	atomic_bool		alive;	/* false once the worker has ended */
 };
 
 struct daemon {
@@ -51,8 +53,8 @@ struct daemon {
 	size_t			nw;
 	const struct policy	*_Atomic pol;
 	atomic_uint		gen;
-	atomic_uint		acks;
 	atomic_bool		stop;
+	atomic_bool		stopping;	/* the rules are being removed */
 	atomic_bool		worker_failed;
 	struct dlog		*log;
 	uint32_t		mask, mark_accept, mark_drop, mark_reject;
@@ -86,8 +88,10 @@ hint_of(uint8_t hook)
  * The verdict the kernel gets.  A decided flow goes back with NF_REPEAT and
  * our mark on the packet: our chain saves it into the connection's mark, and
  * from then on the kernel handles the flow (accept, drop or reject) without
- * us.  A flow under inspection (DNS) gets plain verdicts, so that its next
- * packets come back.  A packet that already carries our mark came back
+ * us.  Only the flow's own packet does that: an ICMP error or a later
+ * fragment about a flow must not set the flow's kernel verdict.  A flow
+ * under inspection (DNS) gets plain verdicts, so that its next packets come
+ * back; so does everything while stopping, when our chain is going away.  A packet that already carries our mark came back
  * without a connection to keep it (untracked); it gets a plain verdict so it
  * cannot loop.
  */
@@ -98,7 +102,8 @@ set_verdict(const struct daemon *d, const struct nfqueue_pkt *np,
 	uint32_t ours;
 
 	memset(v, 0, sizeof(*v));
-	if (dec->flow_id != 0 && !dec->inspect && (np->mark & d->mask) == 0) {
+	if (dec->flow != NULL && !dec->inspect && !atomic_load(&d->stopping) &&
+	    (np->mark & d->mask) == 0) {
 		ours = dec->verdict == VERDICT_ACCEPT ? d->mark_accept :
 		    dec->verdict == VERDICT_REJECT ? d->mark_reject : d->mark_drop;
 		v->verdict = NF_REPEAT;
@@ -107,6 +112,14 @@ set_verdict(const struct daemon *d, const struct nfqueue_pkt *np,
 		return;
 	}
 	v->verdict = dec->verdict == VERDICT_ACCEPT ? NF_ACCEPT : NF_DROP;
+}
+
+static const char *
+mode_name(const struct daemon *d, const struct policy *p)
+{
+	int m = d->o->mode >= 0 ? d->o->mode : (int)p->mode;
+
+	return m == POLICY_MONITOR ? "monitor" : "enforce";
 }
 
 static void
@@ -122,13 +135,15 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	set_verdict(w->d, np, &dec, v);
 	if (v->verdict == NF_REPEAT)
 		engine_offload(w->e, &dec);
-	if (w->d->log != NULL) {
+	if (w->d->log != NULL && (dec.new_flow || dec.flow_id == 0)) {
 		memset(&lc, 0, sizeof(lc));
 		lc.ts_us = clock_us(CLOCK_REALTIME);
 		lc.has_uid = np->has_uid;
 		lc.uid = np->uid;
 		lc.has_gid = np->has_gid;
 		lc.gid = np->gid;
+		lc.mode = mode_name(w->d, w->pol);
+		lc.policy_hash = w->pol->hash;
 		dlog_decision(w->d->log, &p, &dec, &lc);
 	}
 }
@@ -146,16 +161,18 @@ worker_main(void *arg)
 	pfd.events = POLLIN;
 	while (!atomic_load(&d->stop)) {
 		gen = atomic_load(&d->gen);
-		if (gen != w->gen) {
-			engine_set_policy(w->e, atomic_load(&d->pol));
-			w->gen = gen;
-			atomic_fetch_add(&d->acks, 1);
+		if (gen != atomic_load(&w->seen)) {
+			/* d->pol was stored before d->gen: this is gen's policy or newer */
+			w->pol = atomic_load(&d->pol);
+			engine_set_policy(w->e, w->pol);
+			atomic_store(&w->seen, gen);
 		}
 		if (poll(&pfd, 1, WORKER_POLL_MS) <= 0)
 			continue;
 		if (nfqueue_process(w->q, decide_cb, w, err, sizeof(err)) == -1) {
 			/* the main thread decides what happens to the rules */
 			diag_warnx("queue=%u: %s", w->queue, err);
+			atomic_store(&w->alive, false);
 			atomic_store(&d->worker_failed, true);
 			kill(getpid(), SIGTERM);
 			break;
@@ -241,12 +258,17 @@ seed_one(void *arg, const struct ctseed_entry *ce)
 	return 0;
 }
 
-static const char *
-mode_name(const struct daemon *d, const struct policy *p)
-{
-	int m = d->o->mode >= 0 ? d->o->mode : (int)p->mode;
 
-	return m == POLICY_MONITOR ? "monitor" : "enforce";
+static bool
+all_seen(struct daemon *d, unsigned target)
+{
+	size_t i;
+
+	for (i = 0; i < d->nw; i++)
+		if (d->w[i].started && atomic_load(&d->w[i].alive) &&
+		    atomic_load(&d->w[i].seen) != target)
+			return false;
+	return true;
 }
 
 static void
@@ -254,18 +276,29 @@ reload(struct daemon *d)
 {
 	struct policy *next = NULL, *old;
 	char err[1024];
+	unsigned target;
 	int waited;
 
 	if (policy_load(&next, d->o->policy_path, d->o->lua_dir, err, sizeof(err)) == -1) {
 		diag_warnx("reload failed, the old policy stays: %s", err);
 		return;
 	}
+	if (d->o->rules.forward && next->nlocal == 0) {
+		diag_warnx("reload failed, the old policy stays: %s: --forward needs "
+		    "local_nets", d->o->policy_path);
+		policy_free(next);
+		return;
+	}
 	old = (struct policy *)atomic_load(&d->pol);
-	atomic_store(&d->acks, 0);
 	atomic_store(&d->pol, next);
-	atomic_fetch_add(&d->gen, 1);
-	/* the old policy is freed only once every worker has let go of it */
-	for (waited = 0; atomic_load(&d->acks) < d->nw; waited += 10) {
+	target = atomic_fetch_add(&d->gen, 1) + 1;
+	/*
+	 * The old policy is freed only once every live worker runs this
+	 * generation (so none can hold the old one, nor an older one).  A
+	 * worker too slow to answer costs the old policy's memory, never a
+	 * use after free.
+	 */
+	for (waited = 0; !all_seen(d, target); waited += 10) {
 		if (waited >= RELOAD_WAIT_MS) {
 			diag_warnx("reload: a worker did not take the new policy in %d ms; "
 			    "the old one is kept in memory", RELOAD_WAIT_MS);
@@ -274,8 +307,6 @@ reload(struct daemon *d)
 		}
 		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
 	}
-	if (d->log != NULL)
-		dlog_set_policy(d->log, mode_name(d, next), next->hash);
 	diag_warnx("reload ok: policy=%s policy_hash=%s egress_rules=%zu inbound_rules=%zu",
 	    d->o->policy_path, next->hash, next->negress, next->ninbound);
 	policy_free(old);
@@ -287,7 +318,7 @@ stop_workers(struct daemon *d)
 	size_t i;
 
 	atomic_store(&d->stop, true);
-	for (i = 0; i < d->nw; i++)
+	for (i = 0; i < d->nw && d->w != NULL; i++)
 		if (d->w[i].started)
 			pthread_join(d->w[i].th, NULL);
 }
@@ -337,6 +368,12 @@ daemon_run(const struct daemon_opts *o)
 		return 2;
 	}
 	atomic_store(&d.pol, pol);
+	if (o->rules.forward && pol->nlocal == 0) {
+		/* without an inside, every forwarded packet would look outbound */
+		diag_warnx("run: %s: --forward needs local_nets (the inside) in the policy",
+		    o->policy_path);
+		goto out;
+	}
 	d.mask = o->rules.mark_mask;
 	if (fwrules_marks(d.mask, &d.mark_accept, &d.mark_drop, &d.mark_reject) == -1) {
 		diag_warnx("run: --mark-mask 0x%08x: needs two or more contiguous bits",
@@ -369,6 +406,8 @@ daemon_run(const struct daemon_opts *o)
 	qo.fail_open = o->rules.fail_open;
 	for (i = 0; i < d.nw; i++) {
 		d.w[i].d = &d;
+		d.w[i].pol = pol;
+		atomic_store(&d.w[i].alive, true);
 		d.w[i].queue = (uint16_t)(o->queue_lo + i);
 		if ((d.w[i].e = engine_new(pol, &eo)) == NULL) {
 			diag_warnx("run: out of memory for the flow table");
@@ -381,20 +420,28 @@ daemon_run(const struct daemon_opts *o)
 		}
 	}
 
-	if (!o->no_seed) {
-		sc.d = &d;
-		sc.now = clock_us(CLOCK_MONOTONIC);
-		load_local_addrs(&d);
-		if (ctseed_dump(seed_one, &sc, &cs, err, sizeof(err)) == -1)
-			diag_warnx("run: conntrack not read, nothing seeded: %s", err);
-	}
-
 	if (o->rules.backend != FWRULES_NONE) {
 		if (fwrules_install(&o->rules, err, sizeof(err)) == -1) {
 			diag_warnx("%s", err);
 			goto out;
 		}
 		rules_in = true;
+	}
+	/*
+	 * The seed comes after the rules: a connection that starts while they
+	 * go in is then either in the dump or waiting in the queue with its SYN.
+	 */
+	if (!o->no_seed) {
+		sc.d = &d;
+		sc.now = clock_us(CLOCK_MONOTONIC);
+		load_local_addrs(&d);
+		if (ctseed_dump(seed_one, &sc, &cs, err, sizeof(err)) == -1)
+			diag_warnx("run: conntrack not read, nothing seeded: %s", err);
+		else if (cs.malformed > 0 || cs.interrupted > 0)
+			diag_warnx("run: conntrack read with gaps: malformed=%llu "
+			    "interrupted=%llu (entries that changed meanwhile may be missing)",
+			    (unsigned long long)cs.malformed,
+			    (unsigned long long)cs.interrupted);
 	}
 	for (i = 0; i < d.nw; i++) {
 		if (pthread_create(&d.w[i].th, NULL, worker_main, &d.w[i]) != 0) {
@@ -437,6 +484,7 @@ daemon_run(const struct daemon_opts *o)
 	}
 out:
 	/* rules first, so that nothing new waits for a queue that is going away */
+	atomic_store(&d.stopping, true);
 	if (rules_in && fwrules_remove(&o->rules, err, sizeof(err)) == -1) {
 		diag_warnx("%s", err);
 		ret = 2;

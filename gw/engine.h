@@ -88,16 +88,16 @@ void	engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
     uint64_t now_us, struct decision *d);
 
 /*
- * Swap in a new policy (a reload).  Flows keep their decisions; the rule each
- * names is looked up again by name in the new policy (none if it is gone).
- * The caller frees the old policy after this returns.
- */
-/*
  * The kernel holds the decision on d's flow from now on (the live gateway
  * marked its connection): the table may give its slot to any new flow.
  */
 void	engine_offload(struct engine *e, const struct decision *d);
 
+/*
+ * Swap in a new policy (a reload).  Flows keep their decisions; the rule each
+ * names is looked up again by name in the new policy (none if it is gone).
+ * The caller frees the old policy after this returns.
+ */
 void	engine_set_policy(struct engine *e, const struct policy *pol);
 
 /*

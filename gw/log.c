@@ -5,6 +5,7 @@
  */
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +18,7 @@ struct dlog {
 	bool		own;		/* we opened fp */
 	char		mode[16];
 	char		hash[24];
-	uint64_t	errors;
+	atomic_uint_fast64_t errors;	/* workers share the log */
 };
 
 struct dlog *
@@ -39,7 +40,8 @@ dlog_open(const char *path, const char *mode_name, const char *policy_hash,
 	} else {
 		l->own = true;
 	}
-	dlog_set_policy(l, mode_name, policy_hash);
+	snprintf(l->mode, sizeof(l->mode), "%s", mode_name);
+	snprintf(l->hash, sizeof(l->hash), "%s", policy_hash);
 	return l;
 }
 
@@ -52,13 +54,6 @@ dlog_close(struct dlog *l)
 	if (l->own)
 		fclose(l->fp);
 	free(l);
-}
-
-void
-dlog_set_policy(struct dlog *l, const char *mode_name, const char *policy_hash)
-{
-	snprintf(l->mode, sizeof(l->mode), "%s", mode_name);
-	snprintf(l->hash, sizeof(l->hash), "%s", policy_hash);
 }
 
 /* RFC 3339 in UTC with microseconds. */
@@ -118,8 +113,8 @@ dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
 	if (d->detail != NULL)
 		json_str(&j, "detail", d->detail);
 	json_str(&j, "rule", d->rule);
-	json_str(&j, "mode", l->mode);
-	json_str(&j, "policy_hash", l->hash);
+	json_str(&j, "mode", c->mode != NULL ? c->mode : l->mode);
+	json_str(&j, "policy_hash", c->policy_hash != NULL ? c->policy_hash : l->hash);
 	if (d->flow_id != 0)
 		json_u64(&j, "flow_id", d->flow_id);
 	json_str(&j, "dir", engine_dir_name(d->dir));
@@ -132,18 +127,18 @@ dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
 		json_u64(&j, "pcap_frame", c->pcap_frame);
 	n = json_end(&j);
 	if (fwrite(buf, 1, n, l->fp) != n)
-		l->errors++;
+		atomic_fetch_add(&l->errors, 1);
 }
 
 void
 dlog_flush(struct dlog *l)
 {
 	if (l != NULL && fflush(l->fp) == EOF)
-		l->errors++;
+		atomic_fetch_add(&l->errors, 1);
 }
 
 uint64_t
 dlog_errors(const struct dlog *l)
 {
-	return l->errors;
+	return atomic_load(&l->errors);
 }

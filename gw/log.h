@@ -20,14 +20,14 @@ struct dlog_ctx {
 	uint64_t	pcap_frame;	/* replay: the frame number; 0 live */
 	bool		has_uid, has_gid;
 	uint32_t	uid, gid;
+	const char	*mode;		/* of the policy that decided; NULL: the log's own */
+	const char	*policy_hash;	/* likewise */
 };
 
 /* path "-" is stdout.  Returns NULL with a one-line error.  The caller owns it. */
 struct dlog *dlog_open(const char *path, const char *mode_name,
     const char *policy_hash, char *err, size_t errlen);
 void	dlog_close(struct dlog *l);
-/* The policy changed (reload): later records carry its hash and mode. */
-void	dlog_set_policy(struct dlog *l, const char *mode_name, const char *policy_hash);
 /*
  * Write the record of a decision when it is one: the first packet of a flow,
  * or a packet decided without a flow (a drop of unsolicited inbound, a

@@ -1,6 +1,7 @@
 /*
- * main.c - the outgate commands: replay, check, run, rules.  Parses flags, wires a source to the engine, sets exit codes:
- * 0 fine, 1 a check failed, 2 bad usage or bad input.
+ * main.c - the outgate commands (replay, check, run, rules): flags in, a
+ * source wired to the engine, exit codes out (0 fine, 1 a check failed, 2 bad
+ * usage or input).  Must never decide a packet itself: that is the engine's.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -525,7 +525,10 @@ nfqueue_open(const struct nfqueue_opts *o, char *err, size_t errlen)
 	q->queue = o->queue;
 	q->nslots = o->batch ? o->batch : NFQUEUE_BATCH_DEFAULT;
 	q->slotlen = MNL_ALIGN(copy) + SLOT_OVERHEAD;
+	/* verdicts, and also the config and unbind requests built in it */
 	q->sbuflen = (size_t)q->nslots * NFQUEUE_VERDICT_MSG_MAX;
+	if (q->sbuflen < 256)
+		q->sbuflen = 256;
 	q->rbuf = malloc((size_t)q->nslots * q->slotlen);
 	q->msgs = calloc(q->nslots, sizeof(*q->msgs));
 	q->iov = calloc(q->nslots, sizeof(*q->iov));

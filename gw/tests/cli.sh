@@ -146,6 +146,10 @@ expect_rc 2 "run --mark-mask of one bit" "$OG" run --policy "$T/allow.lua" --mar
 expect_rc 2 "run --mark-mask of split bits" "$OG" run --policy "$T/allow.lua" --mark-mask 0x5
 expect_rc 2 "run --rules bogus" "$OG" run --policy "$T/allow.lua" --rules bogus
 expect_rc 2 "run --mode bogus" "$OG" run --policy "$T/allow.lua" --mode bogus
+printf 'return { egress = { { name = "web", proto = "tcp", port = 80 } } }\n' >"$T/noinside.lua"
+expect_rc 2 "run --forward with a policy that names no inside" "$OG" run --forward --policy "$T/noinside.lua"
+expect_grep "$T/err" "forward needs local_nets" "run --forward: says local_nets is needed"
+one_line_err "run --forward without local_nets"
 expect_rc 2 "rules without install or remove" "$OG" rules
 expect_rc 2 "rules frobnicate" "$OG" rules frobnicate
 one_line_err "rules frobnicate"

@@ -325,6 +325,8 @@ test_icmp_errors(void **state)
 	assert_int_equal(d.verdict, VERDICT_ACCEPT);
 	assert_int_equal(d.reason, REASON_RELATED);
 	assert_int_equal(d.flow_id, 1);
+	/* not the flow's own packet: the source must not hand the flow over on it */
+	assert_null(d.flow);
 	/* quoting a flow that does not exist */
 	err.quote.sport = 44444;
 	d = run(fx, &err, T0 + 2);
@@ -368,6 +370,7 @@ test_fragments(void **state)
 	assert_int_equal(d.verdict, VERDICT_ACCEPT);
 	assert_int_equal(d.reason, REASON_ESTABLISHED);
 	assert_string_equal(d.rule, "dns");
+	assert_null(d.flow);
 	d = run(fx, &orphan, T0 + 2);
 	assert_int_equal(d.verdict, VERDICT_DROP);
 	assert_int_equal(d.reason, REASON_ORPHAN_FRAGMENT);
