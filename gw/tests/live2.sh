@@ -28,49 +28,16 @@ OGPID=""
 SESSPID=""
 BSRV=""
 
-skip() {
-	echo "# skipped: $*"
-	exit 0
-}
+# shellcheck source=SCRIPTDIR/lib/live.sh
+. "$HERE/lib/live.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "not root"
-command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not found"
-if ! err=$(ip netns add "$PFX-chk" 2>&1); then
-	skip "ip netns does not work: $err"
-fi
-ip netns del "$PFX-chk" 2>/dev/null
-for c in iptables iptables-save ip6tables ip6tables-save timeout awk; do
-	command -v "$c" >/dev/null 2>&1 || skip "$c not found"
-done
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3) || skip "python3 not found"; fi
-export LAB_PYTHON="$PY"
+preflight
 # the lab's servers end by themselves after this long, whatever happens to us
 export LAB_LIFETIME=300
 [ -x "$OG" ] || skip "$OG is not built"
 if "$OG" run --help 2>&1 | grep -q 'unknown command'; then
 	skip "$OG has no run command yet"
 fi
-
-alive() {
-	s=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$s" ] && [ "$s" != Z ]
-}
-
-# stop_pid PID: TERM, then KILL after 3 s; reap it
-stop_pid() {
-	[ -n "$1" ] || return 0
-	if alive "$1"; then
-		kill -TERM "$1" 2>/dev/null
-		i=0
-		while [ "$i" -lt 30 ] && alive "$1"; do sleep 0.1; i=$((i + 1)); done
-		alive "$1" && kill -KILL "$1" 2>/dev/null
-	fi
-	wait "$1" 2>/dev/null
-}
-
-ns_exists() {
-	[ -e "/run/netns/$1" ] || ip netns list 2>/dev/null | grep -q "^$1\( \|\$\)"
-}
 
 # kill_ns NS: end what still runs in one of our namespaces (all of it ours), bounded
 kill_ns() {
@@ -99,285 +66,15 @@ bastion_down() {
 	done
 }
 
-DONE=""
-cleanup() {
-	[ -n "$DONE" ] && return 0
-	DONE=1
-	trap - EXIT INT TERM
-	stop_pid "$SESSPID"
-	stop_pid "$OGPID"
-	bastion_down
-	sh "$LAB" down "$PFX" >/dev/null 2>&1
-	[ -n "$T" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
-
-T=$(mktemp -d) || skip "mktemp failed"
-
-# ------------------------------------------------------------------ reporting
-n=0
-sfail=0
-SC=""
-NAME=""
-NS=""
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $SC: $1"
-}
-fail() {
-	n=$((n + 1))
-	sfail=$((sfail + 1))
-	echo "not ok $n - $SC: $1"
-}
-diag() { sed 's/^/#   /' | head -n "${1:-20}"; }
-begin() {
-	SC=$1
-	sfail=0
-	NAME=$2
-	NS=$3
-}
-# end: when a test of the scenario failed, show its decision log and stderr
-end() {
-	[ "$sfail" -eq 0 ] && return 0
-	for f in "$T/$NAME".*.err "$T/$NAME".*.log; do
-		[ -f "$f" ] || continue
-		echo "# --- $(basename "$f") (first 40 lines)"
-		diag 40 <"$f"
-	done
-	if ns_exists "$NS"; then
-		echo "# --- outgate rules in $NS now"
-		{ ip netns exec "$NS" iptables-save; ip netns exec "$NS" ip6tables-save; } 2>&1 |
-		    grep -i 'outgate\|nfqueue' | diag 30
-	fi
-}
-
-# ------------------------------------------------------------------ the lab
-lab() { sh "$LAB" "$@"; }
-SC=lab
-if ! out=$(lab up "$PFX" 2>&1); then
-	fail "tools/lab.sh up builds the lab"
-	printf '%s\n' "$out" | diag
-	exit 0
-fi
-eval "$(lab env "$PFX")"
+CLEANUP_MORE=bastion_down
+STOP_SAYS_NS=1
+arm_cleanup
+lab_start
 APP=$LAB_APP
 NET=$LAB_NET
-# the xt NFQUEUE target, inside the lab only
-if ! err=$(ip netns exec "$APP" iptables -A OUTPUT -p udp --dport 9 -j NFQUEUE --queue-num 0 2>&1); then
-	echo "# skipped: the NFQUEUE target does not work: $err"
-	exit 0
-fi
-ip netns exec "$APP" iptables -D OUTPUT -p udp --dport 9 -j NFQUEUE --queue-num 0
-
-# expect_ok DESC CMD...: CMD must exit 0
-expect_ok() {
-	d=$1
-	shift
-	if out=$("$@" 2>&1); then
-		pass "$d"
-	else
-		fail "$d ($out)"
-	fi
-}
-# expect_fail DESC CMD...: CMD must exit 1 (2 is a usage error, not a refusal)
-expect_fail() {
-	d=$1
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq 1 ]; then
-		pass "$d ($out)"
-	else
-		fail "$d (exit $rc: $out)"
-	fi
-}
-
-tcp() { lab client "$PFX" tcp "$@"; }
-udp() { lab client "$PFX" udp "$@"; }
-probe() { lab probe "$PFX" "$@"; }
-
-# rules NS FAMILY: how many lines of ours (rules, chains) iptables-save shows in NS
-rules() {
-	if [ "$2" = 6 ]; then c=ip6tables-save; else c=iptables-save; fi
-	ip netns exec "$1" "$c" 2>/dev/null | grep -ci outgate
-}
-
-# log_has DESC KEY=VALUE...: a record of the current log holds all of them
-LOGQ='
-import json, sys
-want = [a.split("=", 1) for a in sys.argv[2:]]
-n = 0
-try:
-    lines = open(sys.argv[1]).readlines()
-except OSError:
-    lines = []
-for line in lines:
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    if isinstance(r, dict) and all(("null" if r.get(k) is None else str(r.get(k))) == v for k, v in want):
-        n += 1
-print(n)
-'
-log_has() {
-	d=$1
-	shift
-	i=0
-	while [ "$i" -lt 20 ]; do
-		c=$("$PY" -c "$LOGQ" "$LOG" "$@")
-		[ "${c:-0}" -gt 0 ] && { pass "$d"; return 0; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "$d (no record with $*)"
-}
-
-# fresh NS: a scenario starts with no rule at all in NS, whatever the last one left
-fresh() {
-	for c in iptables ip6tables; do
-		for t in raw mangle nat filter; do
-			ip netns exec "$1" "$c" -t "$t" -F 2>/dev/null
-			ip netns exec "$1" "$c" -t "$t" -X 2>/dev/null
-		done
-	done
-}
-
-# start_og TAG POLICY [ARGS...]: outgate run in $NS under a copy of POLICY
-start_og() {
-	tag=$1
-	cp "$POL/$2" "$T/policy.lua"
-	shift 2
-	LOG=$T/$NAME.$tag.log
-	ERR=$T/$NAME.$tag.err
-	ip netns exec "$NS" "$OG" run --policy "$T/policy.lua" --log "$LOG" "$@" \
-	    </dev/null >"$T/$NAME.$tag.out" 2>"$ERR" &
-	OGPID=$!
-	i=0
-	while [ "$i" -lt 100 ]; do
-		if grep -q ready "$ERR" 2>/dev/null; then
-			pass "outgate run${*:+ $*} starts and says ready"
-			return 0
-		fi
-		alive "$OGPID" || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if alive "$OGPID"; then
-		fail "outgate run${*:+ $*} starts and says ready (nothing in 10 s)"
-		stop_pid "$OGPID"
-	else
-		wait "$OGPID"
-		fail "outgate run${*:+ $*} starts and says ready (exit $?: $(head -n 1 "$ERR"))"
-	fi
-	OGPID=""
-	return 1
-}
-
-# stop_og: SIGTERM; it must exit 0 within 5 s and leave no rule in $NS
-stop_og() {
-	kill -TERM "$OGPID" 2>/dev/null
-	i=0
-	while [ "$i" -lt 50 ] && alive "$OGPID"; do sleep 0.1; i=$((i + 1)); done
-	if alive "$OGPID"; then
-		kill -KILL "$OGPID" 2>/dev/null
-		wait "$OGPID"
-		fail "SIGTERM stops outgate within 5 s"
-	else
-		wait "$OGPID"
-		rc=$?
-		if [ "$rc" -eq 0 ]; then pass "SIGTERM: outgate exits 0"; else fail "SIGTERM: outgate exits 0 (exit $rc)"; fi
-	fi
-	OGPID=""
-	r4=$(rules "$NS" 4)
-	r6=$(rules "$NS" 6)
-	if [ "$r4" -eq 0 ]; then pass "no iptables rule or chain of ours left in $NS"; else fail "no iptables rule or chain of ours left in $NS ($r4 lines)"; fi
-	if [ "$r6" -eq 0 ]; then pass "no ip6tables rule or chain of ours left in $NS"; else fail "no ip6tables rule or chain of ours left in $NS ($r6 lines)"; fi
-}
-
-# kill_og: SIGKILL, reaped
-kill_og() {
-	kill -KILL "$OGPID" 2>/dev/null
-	i=0
-	while [ "$i" -lt 50 ] && alive "$OGPID"; do sleep 0.1; i=$((i + 1)); done
-	wait "$OGPID" 2>/dev/null
-	OGPID=""
-}
 
 A4=$LAB_APP4 N4=$LAB_NET4 O4=$LAB_OTHER4 A6=$LAB_APP6 N6=$LAB_NET6
 LP=$LAB_APP_PORT UP=$LAB_UDP_PORT
-
-# A long TCP session from app, step by step: exchange 1 connects and echoes;
-# exchange I > 1 waits for the file goI.  Each result goes to a file named I.
-SESSION='
-import os, socket, sys, time
-addr, port, d = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def put(name, text):
-    with open(os.path.join(d, name + ".tmp"), "w") as f:
-        f.write(text + "\n")
-    os.rename(os.path.join(d, name + ".tmp"), os.path.join(d, name))
-s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
-def exchange(i):
-    msg = b"session %d\n" % i
-    s.settimeout(3)
-    s.sendall(msg)
-    got = b""
-    while len(got) < len(msg):
-        more = s.recv(4096)
-        if not more:
-            raise OSError("closed by the server")
-        got += more
-    if got != msg:
-        raise OSError("wrong reply")
-for i in (1, 2, 3):
-    if i > 1:
-        end = time.monotonic() + 60
-        while not os.path.exists(os.path.join(d, "go%d" % i)):
-            if time.monotonic() > end:
-                put(str(i), "fail: no go within 60 s")
-                sys.exit(1)
-            time.sleep(0.05)
-    try:
-        if i == 1:
-            s.settimeout(3)
-            s.connect((addr, port))
-            put("port", str(s.getsockname()[1]))
-        exchange(i)
-        put(str(i), "ok (local port %d)" % s.getsockname()[1])
-    except Exception as e:
-        put(str(i), "fail: %s" % (e.strerror if isinstance(e, OSError) and e.strerror else e or type(e).__name__))
-        sys.exit(1)
-'
-# session_start DIR ADDR PORT: a session in app, results in $T/DIR
-session_start() {
-	SD=$T/$1
-	mkdir -p "$SD"
-	timeout 120 ip netns exec "$APP" "$PY" -c "$SESSION" "$2" "$3" "$SD" </dev/null >"$SD/out" 2>&1 &
-	SESSPID=$!
-}
-# session_step I: let exchange I run (I > 1), wait for it; its result in $SR
-session_step() {
-	[ "$1" -gt 1 ] && : >"$SD/go$1"
-	i=0
-	while [ "$i" -lt 100 ] && [ ! -f "$SD/$1" ]; do sleep 0.1; i=$((i + 1)); done
-	SR=$(cat "$SD/$1" 2>/dev/null)
-	[ -n "$SR" ] || SR="fail: no result in 10 s"
-}
-# session_ok I DESC / session_fails I DESC
-session_ok() {
-	session_step "$1"
-	case "$SR" in ok*) pass "$2 ($SR)" ;; *) fail "$2 ($SR)" ;; esac
-}
-session_fails() {
-	session_step "$1"
-	case "$SR" in fail*) pass "$2 ($SR)" ;; *) fail "$2 ($SR)" ;; esac
-}
-session_stop() {
-	stop_pid "$SESSPID"
-	SESSPID=""
-}
 
 # ------------------------------------------------------------------ 0. the policies
 begin setup setup "$APP"
@@ -446,7 +143,7 @@ queue_seq() {
 }
 s1() {
 	begin "two queues" s1 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	start_og a web.lua --queues 0:1 || return
 	r=$(ip netns exec "$APP" iptables-save 2>/dev/null | grep -c -- '--queue-balance 0:1')
 	if [ "$r" -gt 0 ]; then pass "the queue rules use --queue-balance 0:1"; else fail "the queue rules use --queue-balance 0:1"; fi
@@ -700,7 +397,7 @@ bastion_down
 # ------------------------------------------------------------------ 3. monitor mode
 s3() {
 	begin "monitor" s3 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	start_og a nothing.lua --mode monitor || return
 	if grep -q 'ready:.*mode=monitor' "$ERR"; then
 		pass "the ready line says mode=monitor"
@@ -725,7 +422,7 @@ end
 # ------------------------------------------------------------------ 4. --replace
 s4() {
 	begin "replace" s4 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	start_og a web.lua || return
 	expect_ok "tcp $N4:80 connects" tcp "$N4" 80
 	kill_og
@@ -788,7 +485,7 @@ print("none")
 '
 s5() {
 	begin "marks of others" s5 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	ok=1
 	for r in "-A OUTPUT -p tcp -d $N4 --dport 80 -j MARK --set-xmark 0x1/0x1" \
 	    "-A OUTPUT -p tcp -d $N4 --dport 80 -j CONNMARK --save-mark --mask 0x1" \
@@ -828,7 +525,7 @@ s5() {
 	fi
 	session_stop
 	stop_og
-	fresh "$APP"
+	flush_ns "$APP"
 }
 s5
 end
@@ -836,7 +533,7 @@ end
 # ------------------------------------------------------------------ 6. seeding from conntrack
 s6() {
 	begin "seed" s6 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	if ! err=$(ip netns exec "$APP" iptables -A OUTPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT 2>&1); then
 		fail "a conntrack rule in $APP turns tracking on ($err)"
 		return
@@ -865,7 +562,7 @@ s6() {
 	log_has "log: its next packet dropped as midstream" verdict=drop reason=midstream dir=out dst="$N4" dport=80 sport="${sp:-0}"
 	session_stop
 	stop_og
-	fresh "$APP"
+	flush_ns "$APP"
 }
 s6
 end
@@ -876,7 +573,7 @@ end
 # admits an allowed inbound one.
 s7() {
 	begin "offloaded flows give way" s7 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	start_og a small.lua --flows 4 || return
 	i=1
 	while [ "$i" -le 6 ]; do
@@ -886,7 +583,7 @@ s7() {
 	expect_ok "then an allowed inbound probe to $A4:$LP still connects" probe "$A4" "$LP"
 	log_has "log: the inbound flow was allowed" verdict=accept reason=allowed dir=in dst="$A4" dport="$LP"
 	stop_og
-	fresh "$APP"
+	flush_ns "$APP"
 }
 s7
 end
@@ -910,7 +607,7 @@ print("ok")
 
 s8() {
 	begin "dns under inspection" s8 "$APP"
-	fresh "$APP"
+	flush_ns "$APP"
 	ip netns exec "$NET" timeout 60 "$PY" -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -932,7 +629,7 @@ while True:
 	else
 		fail "the gateway saw every DNS packet and one of the other flow (packets=${p:-?}, wanted 11)"
 	fi
-	fresh "$APP"
+	flush_ns "$APP"
 }
 s8
 end
