@@ -160,14 +160,25 @@ rule_find(const struct policy *p, const char *name, bool inbound)
 	return -1;
 }
 
-static void
-remap_rule(struct flow *f, void *arg)
+static int32_t
+remap_ref(const struct remap *rm, int32_t rule)
 {
-	const struct remap *rm = arg;
-	const char *name = rule_name(rm->e, f->rule);
+	const char *name = rule_name(rm->e, rule);
 
-	f->rule = name == NULL ? -1 :
-	    rule_find(rm->next, name, (f->rule & RULE_INBOUND) != 0);
+	return name == NULL ? -1 :
+	    rule_find(rm->next, name, (rule & RULE_INBOUND) != 0);
+}
+
+static void
+remap_flow(struct flow *f, void *arg)
+{
+	f->rule = remap_ref(arg, f->rule);
+}
+
+static void
+remap_frag(struct frag_decision *fd, void *arg)
+{
+	fd->rule = remap_ref(arg, fd->rule);
 }
 
 void
@@ -175,7 +186,8 @@ engine_set_policy(struct engine *e, const struct policy *pol)
 {
 	struct remap rm = { e, pol };
 
-	flow_foreach(e->flows, remap_rule, &rm);
+	flow_foreach(e->flows, remap_flow, &rm);
+	frag_foreach(e->frags, remap_frag, &rm);
 	e->pol = pol;
 	e->mode = e->mode_override >= 0 ? (enum policy_mode)e->mode_override :
 	    pol->mode;

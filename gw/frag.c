@@ -117,3 +117,13 @@ frag_recall(struct frag_table *t, const struct frag_key *k, uint64_t now_us,
 	}
 	return false;
 }
+
+void
+frag_foreach(struct frag_table *t, frag_visit_fn *fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < t->nbuckets * FRAG_WAYS; i++)
+		if (t->slots[i].used)
+			fn(&t->slots[i].d, arg);
+}

@@ -40,4 +40,8 @@ void	frag_remember(struct frag_table *t, const struct frag_key *k,
 bool	frag_recall(struct frag_table *t, const struct frag_key *k,
     uint64_t now_us, struct frag_decision *d);
 
+/* Call fn on the decision of every remembered datagram (a reload remaps rules). */
+typedef void frag_visit_fn(struct frag_decision *d, void *arg);
+void	frag_foreach(struct frag_table *t, frag_visit_fn *fn, void *arg);
+
 #endif

@@ -348,10 +348,15 @@ handle_datagram(struct nfqueue *q, const uint8_t *buf, size_t len,
 			q->st.parse_errors++;
 			break;
 		case NFQUEUE_PKT_NOID:
-			/* no id to answer; a later batch verdict sweeps it along (the
-			 * kernel never sends such a message: this is a guard, not a path) */
+			/*
+			 * No id to answer, and a later batch verdict would sweep it
+			 * along, perhaps as an accept.  The kernel never sends such a
+			 * message; if it ever does, stop (the rules stay: fail-closed).
+			 */
 			q->st.parse_errors++;
-			continue;
+			diag_seterr(err, errlen, "queue %u: a packet message without an id; "
+			    "stopping rather than risk a batch verdict on it", q->queue);
+			return -1;
 		case NFQUEUE_PKT_OTHER:
 			continue;
 		}
@@ -387,8 +392,15 @@ nfqueue_process(struct nfqueue *q, nfqueue_fn *fn, void *arg, char *err, size_t 
 		size_t len = q->msgs[i].msg_len;
 
 		if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			/* bigger than a slot: cannot happen with our copy range */
+			/*
+			 * Bigger than a slot, which our copy range rules out: the
+			 * packets cut off could not be answered one by one, and a
+			 * batch verdict might accept them.  Stop (fail-closed).
+			 */
 			q->st.parse_errors++;
+			diag_seterr(err, errlen, "queue %u: a message larger than the "
+			    "receive slot (%zu bytes)", q->queue, q->slotlen);
+			return -1;
 		}
 		if (len > q->slotlen)
 			len = q->slotlen;

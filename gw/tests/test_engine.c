@@ -629,6 +629,36 @@ test_reload_keeps_flows(void **state)
 }
 
 static void
+test_reload_remaps_fragments(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct fixture *fy = fixture_new(
+	    "return { local_nets = { \"10.1.0.0/16\" }, egress = {"
+	    " { name = \"first\", proto = \"tcp\", port = 22 },"
+	    " { name = \"second\", proto = \"tcp\", port = 23 },"
+	    " { name = \"dns\", proto = \"udp\", port = 53 } } }", -1, 0);
+	struct pkt first = mk("10.1.0.5", 33333, "203.0.113.5", 53, 17, 0);
+	struct pkt later = first;
+	struct decision d;
+
+	(void)state;
+	first.frag = first.frag_more = true;
+	first.frag_id = 9;
+	later.frag = true;
+	later.frag_off = 1480;
+	later.frag_id = 9;
+	later.has_l4 = false;
+	run(fx, &first, T0);
+	engine_set_policy(fx->e, fy->pol);
+	d = run(fx, &later, T0 + 1);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_ptr_equal(d.rule, fy->pol->egress[2].name);	/* found again by name */
+	engine_set_policy(fx->e, fx->pol);
+	fixture_free(fy);
+	fixture_free(fx);
+}
+
+static void
 test_seed(void **state)
 {
 	struct fixture *fx = fixture_new(policy_text, -1, 0);
@@ -712,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_ndp),
 		cmocka_unit_test(test_names_roundtrip),
 		cmocka_unit_test(test_reload_keeps_flows),
+		cmocka_unit_test(test_reload_remaps_fragments),
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_offloaded_flows_give_way),
 	};

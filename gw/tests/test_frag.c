@@ -71,12 +71,39 @@ test_pressure(void **state)
 	frag_table_free(t);
 }
 
+static void
+count_one(struct frag_decision *d, void *arg)
+{
+	(*(int *)arg)++;
+	d->rule = 99;
+}
+
+static void
+test_foreach(void **state)
+{
+	struct frag_table *t = frag_table_new(64);
+	struct frag_decision d, got;
+	struct frag_key k1 = key(1), k2 = key(2);
+	int n = 0;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	frag_remember(t, &k1, &d, 1);
+	frag_remember(t, &k2, &d, 1);
+	frag_foreach(t, count_one, &n);
+	assert_int_equal(n, 2);
+	assert_true(frag_recall(t, &k1, 2, &got));
+	assert_int_equal(got.rule, 99);
+	frag_table_free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recall),
 		cmocka_unit_test(test_pressure),
+		cmocka_unit_test(test_foreach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
