@@ -26,7 +26,7 @@ TESTSRCS := $(wildcard gw/tests/test_*.c)
 TESTS	:= $(TESTSRCS:gw/tests/%.c=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all test demo deps clean bench bench-replay
+.PHONY: all test demo deps clean bench bench-replay asan
 # keep test objects between runs
 .SECONDARY:
 
@@ -73,6 +73,12 @@ test: $(BUILD)/outgate $(TESTS)
 
 demo: $(BUILD)/outgate
 	@sh tools/demo.sh $(BUILD)/outgate
+
+# The whole suite again with AddressSanitizer and UBSan, in a tree of its own.
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" test
 
 clean:
 	rm -rf $(BUILD)
