@@ -21,6 +21,8 @@ struct engine {
 	const struct policy	*pol;
 	enum policy_mode	mode;
 	int			mode_override;	/* -1: the policy's */
+	engine_owner_fn		*owner;
+	void			*owner_arg;
 	struct flow_table	*flows;
 	struct frag_table	*frags;
 	struct engine_stats	st;
@@ -107,6 +109,10 @@ engine_new(const struct policy *pol, const struct engine_opts *opts)
 		cap = opts->flow_capacity;
 	e->pol = pol;
 	e->mode_override = opts != NULL ? opts->mode : -1;
+	if (opts != NULL) {
+		e->owner = opts->owner;
+		e->owner_arg = opts->owner_arg;
+	}
 	e->mode = e->mode_override >= 0 ? (enum policy_mode)e->mode_override :
 	    pol->mode;
 	if ((e->flows = flow_table_new(cap)) == NULL)
@@ -409,7 +415,9 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 		return;
 	}
 
-	idx = policy_match(pol, dir == ENGINE_DIR_IN, k, NULL);
+	if (e->owner != NULL)
+		d->subject = e->owner(e->owner_arg, k, now_us);
+	idx = policy_match(pol, dir == ENGINE_DIR_IN, k, d->subject);
 	if (idx >= 0) {
 		r = dir == ENGINE_DIR_IN ? &pol->inbound[idx] : &pol->egress[idx];
 		d->rule = r->name;

@@ -62,11 +62,22 @@ struct decision {
 	int32_t		rule_ref;	/* the engine's handle on that rule, -1 none */
 	uint64_t	flow_id;	/* 0: no flow */
 	struct flow	*flow;		/* that flow, until the next engine call; NULL none */
+	const struct policy_subject *subject;	/* a new flow's owner when known, until the next call */
 };
+
+/*
+ * Who owns a new flow whose initiator sent k at now_us, or NULL when not
+ * known.  The source provides it (replay: the --meta file); the engine asks
+ * once per new flow.  The result must live until the next call.
+ */
+typedef const struct policy_subject *engine_owner_fn(void *arg,
+    const struct flow_key *k, uint64_t now_us);
 
 struct engine_opts {
 	size_t		flow_capacity;	/* 0: ENGINE_DEFAULT_FLOWS */
 	int		mode;		/* -1: the policy's; else enum policy_mode */
+	engine_owner_fn	*owner;		/* NULL: owners are never known */
+	void		*owner_arg;
 };
 
 #define ENGINE_DEFAULT_FLOWS	65536

@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "policy.h"
 
 struct dlog {
 	FILE		*fp;
@@ -90,6 +91,35 @@ dlog_put_packet(struct jbuf *j, const struct pkt *p)
 		json_u64(j, "dport", p->dport);
 }
 
+/* The owner: the packet's uid/gid from the source, the rest from the subject. */
+static void
+put_owner(struct jbuf *j, const struct policy_subject *s, const struct dlog_ctx *c)
+{
+	bool known = s != NULL && s->known;
+
+	if (c->has_uid)
+		json_u64(j, "uid", c->uid);
+	else if (known && s->uid != POLICY_ID_NONE)
+		json_u64(j, "uid", s->uid);
+	if (c->has_gid)
+		json_u64(j, "gid", c->gid);
+	else if (known && s->gid != POLICY_ID_NONE)
+		json_u64(j, "gid", s->gid);
+	if (!known) {
+		if (s != NULL && s->how != NULL)
+			json_str(j, "attr", s->how);	/* why it is not known */
+		return;
+	}
+	if (s->pid != 0)
+		json_u64(j, "pid", s->pid);
+	if (s->exe != NULL)
+		json_str(j, "exe", s->exe);
+	if (s->cgroup != NULL)
+		json_str(j, "cgroup", s->cgroup);
+	if (s->how != NULL)
+		json_str(j, "attr", s->how);
+}
+
 void
 dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
     const struct dlog_ctx *c)
@@ -119,10 +149,7 @@ dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
 		json_u64(&j, "flow_id", d->flow_id);
 	json_str(&j, "dir", engine_dir_name(d->dir));
 	dlog_put_packet(&j, p);
-	if (c->has_uid)
-		json_u64(&j, "uid", c->uid);
-	if (c->has_gid)
-		json_u64(&j, "gid", c->gid);
+	put_owner(&j, d->subject, c);
 	if (c->pcap_frame != 0)
 		json_u64(&j, "pcap_frame", c->pcap_frame);
 	n = json_end(&j);

@@ -17,6 +17,7 @@
 #include "expect.h"
 #include "flow.h"
 #include "log.h"
+#include "meta.h"
 #include "policy.h"
 #include "replay.h"
 #include "daemon.h"
@@ -37,7 +38,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: outgate replay --policy FILE [--local CIDR]... [--mode monitor|enforce]\n"
-	    "                      [--expect FILE] [--log FILE|-] [--flows N] [--quiet] CAPTURE\n"
+	    "                      [--expect FILE] [--log FILE|-] [--meta FILE] [--flows N]\n"
+	    "                      [--quiet] CAPTURE\n"
 	    "       outgate check --policy FILE\n"
 	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
@@ -112,7 +114,7 @@ parse_mode(const char *cmd, const char *s)
 
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
-	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
+	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
 	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED,
 	OPT_LOOPBACK,
 };
@@ -125,10 +127,24 @@ static const struct option replay_longopts[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "meta", required_argument, NULL, OPT_META },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The engine's owner lookup for replay: the --meta file. */
+static const struct policy_subject *
+meta_owner(void *arg, const struct flow_key *k, uint64_t now_us)
+{
+	static const struct policy_subject none = {
+		.known = false, .uid = POLICY_ID_NONE, .gid = POLICY_ID_NONE,
+		.how = "no meta line",
+	};
+	const struct policy_subject *s = meta_lookup(arg, k, now_us);
+
+	return s != NULL ? s : &none;
+}
 
 static const char *
 mode_name(int mode)
@@ -179,8 +195,9 @@ cmd_replay(int argc, char **argv)
 	struct engine *e = NULL;
 	struct expect *x = NULL;
 	const char *policy_path = NULL, *expect_path = NULL, *lua_flag = NULL;
-	const char *log_path = NULL, *locals[64];
+	const char *log_path = NULL, *meta_path = NULL, *locals[64];
 	struct dlog *log = NULL;
+	struct meta *meta = NULL;
 	char err[1024];
 	static char outbuf[1 << 20];
 	size_t nlocal = 0, i;
@@ -220,6 +237,9 @@ cmd_replay(int argc, char **argv)
 			break;
 		case OPT_LOG:
 			log_path = optarg;
+			break;
+		case OPT_META:
+			meta_path = optarg;
 			break;
 		case OPT_LUA_DIR:
 			lua_flag = optarg;
@@ -264,6 +284,14 @@ cmd_replay(int argc, char **argv)
 		diag_warnx("%s", err);
 		goto out;
 	}
+	if (meta_path != NULL) {
+		if ((meta = meta_load(meta_path, err, sizeof(err))) == NULL) {
+			diag_warnx("%s", err);
+			goto out;
+		}
+		eo.owner = meta_owner;
+		eo.owner_arg = meta;
+	}
 	if ((e = engine_new(pol, &eo)) == NULL) {
 		diag_warnx("replay: out of memory for %zu flows", eo.flow_capacity ?
 		    eo.flow_capacity : (size_t)ENGINE_DEFAULT_FLOWS);
@@ -296,6 +324,7 @@ out:
 	fflush(stdout);
 	dlog_close(log);
 	engine_free(e);
+	meta_free(meta);
 	expect_free(x);
 	policy_free(pol);
 	return ret;

@@ -453,6 +453,8 @@ build_index(struct meta *m)
 
 	for (i = 0; i < m->n; i++) {
 		e = &m->e[i];
+		e->owner.subject.pid = e->owner.pid;
+		e->owner.subject.how = "meta";
 		e->owner.subject.exe = e->exe_off == NOSTR ? NULL : m->str + e->exe_off;
 		e->owner.subject.cgroup = e->cg_off == NOSTR ? NULL : m->str + e->cg_off;
 		if (e->exact)

@@ -13,7 +13,7 @@
 
 #define META_LINE_MAX	8192		/* bytes of one line, without its newline */
 #define META_MAX	1000000		/* owner lines in one file */
-#define META_ID_NONE	UINT32_MAX	/* uid/gid not given: no rule names it */
+#define META_ID_NONE	POLICY_ID_NONE	/* uid/gid not given: no rule names it */
 
 /* One owner line as loaded. */
 struct meta_owner {

@@ -53,12 +53,17 @@ struct policy_rule {
 	char		*check;		/* name of a check function, or NULL */
 };
 
+/* A uid or gid that is not known: no rule can name it (ids stop at 4294967294). */
+#define POLICY_ID_NONE	UINT32_MAX
+
 /* What is known about the owner of a flow; known == false matches no subject selector. */
 struct policy_subject {
 	bool		known;
-	uint32_t	uid, gid;
+	uint32_t	uid, gid;	/* POLICY_ID_NONE when unknown */
+	uint32_t	pid;		/* 0 when unknown */
 	const char	*exe;		/* NULL when unknown */
 	const char	*cgroup;	/* NULL when unknown */
+	const char	*how;		/* how it was found ("meta", ...): the log's attr */
 };
 
 struct luart;

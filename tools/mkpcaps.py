@@ -1129,9 +1129,45 @@ LINKTYPE_RAW (101): frames start at the IP header, IPv4 and IPv6.""")
     return c
 
 
+def case22():
+    """Owners from a --meta file: rules that name processes, offline."""
+    pol = """
+-- 22-meta: only /usr/bin/backup may reach the API; root may use 8443.
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "backup", exe = "/usr/bin/backup", proto = "tcp", port = 443, to = "198.51.100.0/24" },
+    { name = "root-tls", uid = 0, proto = "tcp", port = 8443 },
+  },
+}"""
+    c = Case("22-meta", pol, args="--meta pcap-tests/22-meta/meta", about="""
+The same host and server, told apart by the owners in pcap-tests/22-meta/meta
+(the --meta file): the backup process may connect, curl may not, a flow the
+file does not name is unknown, and a line outside its time window does not
+apply.""")
+    t = Tcp(c, H4, 40001, API4, 443)
+    c.add(t.syn(), "accept allowed backup dir=out", "meta: pid 100 /usr/bin/backup uid 1000")
+    c.add(t.synack(), "accept established backup dir=in", "its reply")
+    c.add(Tcp(c, H4, 40002, API4, 443).syn(), "drop unknown_egress - dir=out",
+          "meta: /usr/bin/curl: the backup rule names another exe")
+    c.add(Tcp(c, H4, 40003, API4, 443).syn(), "drop unknown_egress - dir=out",
+          "no meta line: the owner is unknown, so no rule with exe can match")
+    c.add(Tcp(c, "10.1.0.6", 40004, API4, 8443).syn(), "accept allowed root-tls dir=out",
+          "meta: uid 0 on a wildcard source port")
+    c.add(Tcp(c, H4, 40005, API4, 443).syn(), "drop unknown_egress - dir=out",
+          "the backup line for this tuple starts 100 s later (from=)")
+    c.extra = {"meta": """# proto src sport dst dport [from=T] [to=T] owner fields (pcap-tests/README.md)
+tcp 10.1.0.5 40001 198.51.100.10 443 pid=100 exe=/usr/bin/backup uid=1000 gid=1000
+tcp 10.1.0.5 40002 198.51.100.10 443 pid=101 exe=/usr/bin/curl uid=1000 gid=1000
+tcp 10.1.0.6 * 198.51.100.10 8443 pid=1 exe=/usr/sbin/agent uid=0 gid=0
+tcp 10.1.0.5 40005 198.51.100.10 443 from=%d pid=102 exe=/usr/bin/backup uid=1000
+""" % (T0_US // 1000000 + 100)}
+    return c
+
+
 CASES = [case00, case01, case02, case03, case04, case05, case06, case07, case08, case09,
          case09b, case10, case11, case12, case13, case14, case14b, case15, case15b,
-         case16, case16b, case17, case18, case19, case20, case21]
+         case16, case16b, case17, case18, case19, case20, case21, case22]
 
 
 def main():
@@ -1141,6 +1177,9 @@ def main():
     for mk in CASES:
         c = mk()
         n = c.write(outdir)
+        for fname, text in getattr(c, "extra", {}).items():
+            with open(os.path.join(outdir, c.name, fname), "w") as f:
+                f.write(text)
         if c.name == "00-demo":
             # the demo runs the shipped policy itself, not a copy of it
             p = os.path.join(outdir, c.name, "policy.lua")

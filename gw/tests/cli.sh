@@ -130,6 +130,11 @@ expect_rc 0 "replay --log writes the decision log" "$OG" replay --quiet --log "$
 for key in '"event":"decision"' '"verdict":"accept"' '"reason":"allowed"' '"rule":"https"' '"mode":"enforce"' '"policy_hash":"' '"flow_id":1' '"pcap_frame":1' '"dport":443' '"ts":"2023-11-14T22:13:20.000000Z"'; do
 	expect_grep "$T/dec.log" "$key" "decision log has $key"
 done
+printf 'tcp 10.1.0.5 40000 198.51.100.10 443 exe=relative/path\n' >"$T/bad.meta"
+expect_rc 2 "replay with a bad --meta file" "$OG" replay --quiet --meta "$T/bad.meta" --policy "$T/allow.lua" "$T/syn.pcap"
+expect_grep "$T/err" "bad.meta:1:" "bad --meta: FILE:LINE in the error"
+one_line_err "bad --meta"
+expect_rc 2 "replay with a missing --meta file" "$OG" replay --quiet --meta "$T/none.meta" --policy "$T/allow.lua" "$T/syn.pcap"
 expect_rc 2 "replay --log to a place it cannot write" "$OG" replay --quiet --log "$T/no/such/dir/x.log" --policy "$T/allow.lua" "$T/syn.pcap"
 one_line_err "unwritable log"
 
