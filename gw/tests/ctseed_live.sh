@@ -50,25 +50,10 @@ done
 PY=$(command -v python3)
 T=$(mktemp -d)
 
-# a namespace left by an earlier run that was killed hard
-ip netns del "$NA" 2>/dev/null
-ip netns del "$NB" 2>/dev/null
-if ! ip netns add "$NA" 2>"$T/err" || ! ip netns add "$NB" 2>>"$T/err"; then
-	echo "# skipped: network namespaces unusable: $(head -n 1 "$T/err")"
-	exit 0
-fi
-inA() { ip netns exec "$NA" "$@"; }
-inB() { ip netns exec "$NB" "$@"; }
-
-if ! { ip link add "$VA" netns "$NA" type veth peer name "$VB" netns "$NB" &&
-    inA ip link set lo up && inB ip link set lo up &&
-    inA ip addr add "$A4/24" dev "$VA" && inB ip addr add "$B4/24" dev "$VB" &&
-    inA ip -6 addr add "$A6/64" dev "$VA" nodad &&
-    inB ip -6 addr add "$B6/64" dev "$VB" nodad &&
-    inA ip link set "$VA" up && inB ip link set "$VB" up; } 2>"$T/err"; then
-	echo "# skipped: cannot build the veth pair: $(head -n 1 "$T/err")"
-	exit 0
-fi
+# shellcheck source=SCRIPTDIR/lib/pair.sh
+. "$TOP/gw/tests/lib/pair.sh"
+# shellcheck disable=SC2119
+pair_up
 
 # ok DESC / notok DESC [FILE]
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
