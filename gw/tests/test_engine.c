@@ -46,7 +46,7 @@ static struct fixture *
 fixture_new(const char *text, int mode, size_t flows)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct engine_opts eo = { flows, mode };
+	struct engine_opts eo = { .flow_capacity = flows, .mode = mode };
 	char err[512];
 	FILE *fp;
 
