@@ -1,6 +1,7 @@
 /*
- * attrib.c - the owner of a local socket: sock_diag gives its inode and uid, a map
- * built from PROC/[pid]/fd gives the pid.  Must never report a guessed owner nor allocate per lookup.
+ * attrib.c - the owner of a local socket: sock_diag gives its inode and uid; the
+ * pid comes from a map built from PROC/[pid]/fd, else from the pids born since
+ * and the recent owners, else from a new (rate-limited) scan.  Must never report a guessed owner nor allocate per lookup.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +26,9 @@
 #define DENTS_LEN	32768
 #define NLBUF_LEN	8192
 #define FILE_LEN	4096		/* /proc/PID/cgroup read at most this far */
+#define RECENT_PIDS	32		/* owners found lately, tried on a miss */
+#define NEW_PIDS_MAX	256		/* pids created since the last look, tried first */
+#define FD_ORDER_MAX	4096		/* fds of one process read newest first */
 
 struct map_slot {
 	uint64_t	inode;		/* 0 = empty */
@@ -38,10 +42,16 @@ struct attrib {
 	unsigned	rescan_limit;	/* per second */
 	time_t		window;		/* the second rescans are counted in */
 	unsigned	window_rescans;
+	uint32_t	recent[RECENT_PIDS];	/* a ring; 0 = empty */
+	unsigned	recent_next;
+	uint32_t	pid_mark;	/* ns_last_pid when pids were last looked at; 0 unknown */
+	int		lastpidfd;	/* PROC/sys/kernel/ns_last_pid, -1 none */
+	bool		cmdline;	/* read PROC/pid/cmdline */
 	struct attrib_stats st;
 	struct map_slot	*map;		/* MAP_SLOTS entries, rebuilt whole by each scan */
 	_Alignas(8) char dents[DENTS_LEN];	/* the PROC listing */
 	_Alignas(8) char fddents[DENTS_LEN];	/* one PROC/PID/fd listing */
+	int32_t		fdnums[FD_ORDER_MAX];	/* one process's fd numbers */
 	_Alignas(4) char nlbuf[NLBUF_LEN];
 	char		file[FILE_LEN];
 };
@@ -128,31 +138,51 @@ name_pid(const char *name, uint32_t *pid)
 	return 0;
 }
 
+static int
+cmp_desc(const void *x, const void *y)
+{
+	int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
 /*
  * Walk PROC/pid/fd.  want == 0: put every socket in the map, return 0.
- * want != 0: return 1 as soon as that inode is found, else 0.  -1 when the
- * directory cannot be opened (the process is gone, or not ours to read).
+ * want != 0: return 1 as soon as that inode is found, else 0; the highest
+ * fds are read first, since a socket just made is most often the newest fd.
+ * -1 when the directory cannot be opened (the process is gone, or not ours
+ * to read).
  */
 static int
 scan_fds(struct attrib *a, uint32_t pid, uint64_t want)
 {
 	char path[32], link[64];
 	int fd, found = 0;
+	size_t nfd = 0;
 	long n;
 
 	snprintf(path, sizeof(path), "%u/fd", pid);
 	fd = openat(a->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	while (!found && (n = getdents64(fd, a->fddents, sizeof(a->fddents))) > 0) {
+	/* a listing that left room for another entry was the whole listing */
+	n = (long)sizeof(a->fddents);
+	while (!found && n > (long)sizeof(a->fddents) - 512 &&
+	    (n = getdents64(fd, a->fddents, sizeof(a->fddents))) > 0) {
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(a->fddents + off);
-			ssize_t ll;
 			uint64_t ino;
+			ssize_t ll;
 
 			off += d->d_reclen;
 			if (d->d_name[0] < '0' || d->d_name[0] > '9')
 				continue;
+			if (want != 0 && nfd < FD_ORDER_MAX &&
+			    parse_u64(d->d_name, strlen(d->d_name), &ino) == 0 &&
+			    ino <= INT32_MAX) {
+				a->fdnums[nfd++] = (int32_t)ino;	/* read below, newest first */
+				continue;
+			}
 			ll = readlinkat(fd, d->d_name, link, sizeof(link));
 			if (ll <= 0 || (size_t)ll >= sizeof(link) ||
 			    socket_inode(link, (size_t)ll, &ino) == -1)
@@ -165,8 +195,118 @@ scan_fds(struct attrib *a, uint32_t pid, uint64_t want)
 			}
 		}
 	}
+	qsort(a->fdnums, nfd, sizeof(a->fdnums[0]), cmp_desc);
+	for (size_t i = 0; !found && i < nfd; i++) {
+		char name[16];
+		uint64_t ino;
+		ssize_t ll;
+
+		snprintf(name, sizeof(name), "%d", a->fdnums[i]);
+		ll = readlinkat(fd, name, link, sizeof(link));
+		if (ll > 0 && (size_t)ll < sizeof(link) &&
+		    socket_inode(link, (size_t)ll, &ino) == 0 && ino == want)
+			found = 1;
+	}
 	close(fd);
 	return found;
+}
+
+/* PROC/sys/kernel/ns_last_pid: the pid the kernel gave out last.  0 or -1. */
+static int
+last_pid(struct attrib *a, uint32_t *pid)
+{
+	char buf[24];
+	ssize_t n;
+	uint64_t v;
+
+	if (a->lastpidfd == -1)
+		a->lastpidfd = openat(a->rootfd, "sys/kernel/ns_last_pid",
+		    O_RDONLY | O_CLOEXEC);
+	if (a->lastpidfd == -1)
+		return -1;
+	n = pread(a->lastpidfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (parse_u64(buf, (size_t)n, &v) == -1 || v == 0 || v > UINT32_MAX)
+		return -1;
+	*pid = (uint32_t)v;
+	return 0;
+}
+
+static void
+recent_add(struct attrib *a, uint32_t pid)
+{
+	for (unsigned i = 0; i < RECENT_PIDS; i++)
+		if (a->recent[i] == pid)
+			return;
+	a->recent[a->recent_next] = pid;
+	a->recent_next = (a->recent_next + 1) % RECENT_PIDS;
+}
+
+static ssize_t read_proc_file(struct attrib *, uint32_t, const char *, char *, size_t);
+
+/* The process (thread group) of a task id: tid itself unless status says otherwise. */
+static uint32_t
+thread_group(struct attrib *a, uint32_t tid)
+{
+	const char *t;
+	uint64_t v;
+	size_t n;
+
+	if (read_proc_file(a, tid, "status", a->file, sizeof(a->file)) <= 0 ||
+	    (t = strstr(a->file, "\nTgid:")) == NULL)
+		return tid;
+	t += 6;
+	while (*t == '\t' || *t == ' ')
+		t++;
+	for (n = 0; t[n] >= '0' && t[n] <= '9'; n++)
+		;
+	if (parse_u64(t, n, &v) == -1 || v == 0 || v > UINT32_MAX)
+		return tid;
+	return (uint32_t)v;
+}
+
+/*
+ * The cheap searches a miss tries before a full scan: the pids created
+ * since the last look, newest first (a short-lived client), then the
+ * processes that owned sockets lately (a client that opens one connection
+ * after another).  A pid found among the new may be a thread's id: its
+ * status gives the process.  0 with *pid, or -1.
+ */
+static int
+quick_search(struct attrib *a, uint64_t inode, uint32_t *pid)
+{
+	uint32_t last, p, n;
+
+	/* pids wrap: past pid_max the walk stops at 1 and a scan does the rest */
+	if (a->pid_mark != 0 && last_pid(a, &last) == 0) {
+		for (p = last, n = 0; p != a->pid_mark && p > 0 && n < NEW_PIDS_MAX;
+		    p--, n++) {
+			if (scan_fds(a, p, inode) == 1) {
+				a->pid_mark = last;
+				*pid = thread_group(a, p);
+				a->st.quick_hits++;
+				return 0;
+			}
+		}
+		a->pid_mark = last;	/* what was not looked at is left to a scan */
+	}
+	for (unsigned i = 0; i < RECENT_PIDS; i++) {
+		if (a->recent[i] == 0)
+			continue;
+		switch (scan_fds(a, a->recent[i], inode)) {
+		case 1:
+			*pid = a->recent[i];
+			a->st.quick_hits++;
+			return 0;
+		case -1:
+			a->recent[i] = 0;	/* gone: not worth a look again */
+			break;
+		}
+	}
+	return -1;
 }
 
 static void
@@ -176,6 +316,7 @@ rescan(struct attrib *a)
 
 	memset(a->map, 0, MAP_SLOTS * sizeof(*a->map));
 	a->st.rescans++;
+	(void)last_pid(a, &a->pid_mark);	/* read first: later pids are new */
 	if (lseek(a->rootfd, 0, SEEK_SET) == -1)
 		return;
 	while ((n = getdents64(a->rootfd, a->dents, sizeof(a->dents))) > 0) {
@@ -225,6 +366,8 @@ read_proc_file(struct attrib *a, uint32_t pid, const char *name, char *buf, size
 		if (n <= 0)
 			break;
 		got += n;
+		if ((size_t)n < len / 2)
+			break;	/* /proc gives a small file whole in one read */
 	}
 	close(fd);
 	buf[got] = '\0';
@@ -252,12 +395,14 @@ read_process(struct attrib *a, uint32_t pid, struct attrib_owner *o)
 		n = 0;		/* a kernel thread, or too long to give whole */
 	o->exe[n] = '\0';
 	snprintf(path, sizeof(path), "%u", pid);
-	if (fstatat(a->rootfd, path, &sb, 0) == -1) {
+	/* an exe that could be read says the process is there */
+	if (n == 0 && fstatat(a->rootfd, path, &sb, 0) == -1) {
 		o->why = "process gone";
 		return -1;
 	}
 
-	n = read_proc_file(a, pid, "cmdline", o->cmdline, sizeof(o->cmdline));
+	n = a->cmdline ? read_proc_file(a, pid, "cmdline", o->cmdline,
+	    sizeof(o->cmdline)) : 0;
 	if (n < 0)
 		n = 0;
 	for (ssize_t i = 0; i < n; i++)
@@ -276,14 +421,19 @@ read_process(struct attrib *a, uint32_t pid, struct attrib_owner *o)
 	return 0;
 }
 
-/* pid is believed to hold inode: read it, then check it still does. */
+/*
+ * pid is believed to hold inode: read it, then check it still does (after
+ * the reads, so that a pid reused meanwhile is not reported).  A pid whose
+ * fds were read just now needs no second look: pids are handed out in
+ * sequence, so one is not reused within microseconds.
+ */
 static int
-try_pid(struct attrib *a, uint32_t pid, uint64_t inode, struct attrib_owner *o)
+try_pid(struct attrib *a, uint32_t pid, uint64_t inode, bool fresh,
+    struct attrib_owner *o)
 {
 	if (read_process(a, pid, o) == -1)
 		return -1;
-	/* after the reads, so a pid reused meanwhile is not reported */
-	if (scan_fds(a, pid, inode) != 1) {
+	if (!fresh && scan_fds(a, pid, inode) != 1) {
 		o->why = "process gone";
 		return -1;
 	}
@@ -309,9 +459,14 @@ owner_of_inode(struct attrib *a, uint64_t inode, struct attrib_owner *o)
 	owner_clear_process(o);
 	o->inode = inode;
 	if (map_get(a, inode, &pid) == 0) {
-		if (try_pid(a, pid, inode, o) == 0)
+		if (try_pid(a, pid, inode, false, o) == 0)
 			goto found;
 		stale = true;
+	}
+	if (quick_search(a, inode, &pid) == 0 &&
+	    try_pid(a, pid, inode, true, o) == 0) {
+		map_put(a, inode, pid);
+		goto found;
 	}
 	if (!rescan_allowed(a)) {
 		a->st.rescans_skipped++;
@@ -320,7 +475,7 @@ owner_of_inode(struct attrib *a, uint64_t inode, struct attrib_owner *o)
 	}
 	rescan(a);
 	if (map_get(a, inode, &pid) == 0) {
-		if (try_pid(a, pid, inode, o) == 0)
+		if (try_pid(a, pid, inode, false, o) == 0)
 			goto found;
 		goto miss;	/* why set by try_pid */
 	}
@@ -331,6 +486,7 @@ miss:
 	a->st.no_process++;
 	return -1;
 found:
+	recent_add(a, pid);
 	o->how = ATTRIB_SOCK_DIAG_PROC;
 	o->why = NULL;
 	a->st.found++;
@@ -445,6 +601,8 @@ attrib_new(const char *proc_root, char *err, size_t errlen)
 	}
 	a->nl = -1;
 	a->rootfd = -1;
+	a->lastpidfd = -1;
+	a->cmdline = true;
 	a->rescan_limit = 10;
 	a->map = calloc(MAP_SLOTS, sizeof(*a->map));
 	if (a->map == NULL) {
@@ -478,8 +636,22 @@ attrib_free(struct attrib *a)
 		close(a->nl);
 	if (a->rootfd != -1)
 		close(a->rootfd);
+	if (a->lastpidfd != -1)
+		close(a->lastpidfd);
 	free(a->map);
 	free(a);
+}
+
+void
+attrib_prime(struct attrib *a)
+{
+	rescan(a);
+}
+
+void
+attrib_set_cmdline(struct attrib *a, bool on)
+{
+	a->cmdline = on;
 }
 
 void

@@ -40,6 +40,7 @@ struct attrib_stats {
 	uint64_t	found;
 	uint64_t	no_socket;	/* sock_diag knew no socket (or the socket had no inode) */
 	uint64_t	no_process;	/* no process holds the socket, or it went away */
+	uint64_t	quick_hits;	/* misses served by the recent or the new pids */
 	uint64_t	rescans;	/* full /proc scans done */
 	uint64_t	rescans_skipped;	/* misses that found the rescan budget spent */
 	uint64_t	map_full;	/* sockets left out of a scan: the map had no room */
@@ -54,6 +55,12 @@ struct attrib;
  */
 struct attrib *attrib_new(const char *proc_root, char *err, size_t errlen);
 void	attrib_free(struct attrib *a);
+
+/* Build the inode map now (a full scan), so that the first miss need not. */
+void	attrib_prime(struct attrib *a);
+
+/* Whether lookups read the command line (default on; one more read each). */
+void	attrib_set_cmdline(struct attrib *a, bool on);
 
 /* Full /proc scans allowed per second on misses (default 10; 0 = none). */
 void	attrib_set_rescan_limit(struct attrib *a, unsigned per_sec);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "ctseed.h"
 #include "daemon.h"
 #include "diag.h"
@@ -32,6 +33,7 @@
 #define RELOAD_WAIT_MS	5000
 #define MAX_LOCAL_ADDRS	256
 #define CT_TCP_TIME_WAIT	7	/* TCP_CONNTRACK_TIME_WAIT; CLOSE is 8 */
+#define ATTRIB_HIST_US	1000	/* lookup times kept to the µs up to this */
 
 struct daemon;
 
@@ -45,6 +47,15 @@ struct worker {
 	const struct policy	*pol;	/* the policy this engine runs */
 	atomic_uint		seen;	/* its generation, for the main thread */
 	atomic_bool		alive;	/* false once the worker has ended */
+
+	/* attribution: asked by the engine once per new flow */
+	struct attrib		*at;	/* NULL: --no-attrib */
+	const struct nfqueue_pkt *cur;	/* the packet being decided */
+	struct attrib_owner	own;
+	struct policy_subject	subj;
+	char			mac[24];
+	uint32_t		hist[ATTRIB_HIST_US + 1];	/* lookup µs; last: more */
+	uint64_t		nlookups;
 };
 
 struct daemon {
@@ -122,6 +133,62 @@ mode_name(const struct daemon *d, const struct policy *p)
 	return m == POLICY_MONITOR ? "monitor" : "enforce";
 }
 
+/*
+ * The owner of a new flow.  uid and gid come with the packet (the kernel's
+ * socket credentials); the process from sock_diag and /proc.  When the
+ * process cannot be found the subject is known by its uid alone, and attr
+ * says why: a rule naming exe or cgroup does not match it.  Forwarded
+ * packets belong to their source host: its address is in the key, its MAC
+ * in the subject.
+ */
+static const struct policy_subject *
+worker_owner(void *arg, const struct flow_key *k, uint64_t now_us)
+{
+	struct worker *w = arg;
+	const struct nfqueue_pkt *np = w->cur;
+	struct policy_subject *s = &w->subj;
+	uint64_t t0, us;
+
+	(void)now_us;
+	memset(s, 0, sizeof(*s));
+	s->uid = np->has_uid ? np->uid : POLICY_ID_NONE;
+	s->gid = np->has_gid ? np->gid : POLICY_ID_NONE;
+	if (np->hook == NF_INET_FORWARD) {
+		if (np->hwaddr_len == 6) {
+			snprintf(w->mac, sizeof(w->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			    np->hwaddr[0], np->hwaddr[1], np->hwaddr[2],
+			    np->hwaddr[3], np->hwaddr[4], np->hwaddr[5]);
+			s->mac = w->mac;
+		}
+		s->how = "forwarded: source host";
+		return s;
+	}
+	s->known = np->has_uid;
+	if (w->at == NULL) {
+		s->how = np->has_uid ? "uid from the packet" : "attribution off";
+		return s;
+	}
+	t0 = clock_us(CLOCK_MONOTONIC);
+	if (attrib_lookup(w->at, k, np->hook == NF_INET_LOCAL_OUT, &w->own) == 0) {
+		s->known = true;
+		s->pid = w->own.pid;
+		s->exe = w->own.exe[0] != '\0' ? w->own.exe : NULL;
+		s->cgroup = w->own.cgroup[0] != '\0' ? w->own.cgroup : NULL;
+		s->container = w->own.container[0] != '\0' ? w->own.container : NULL;
+		if (!np->has_uid && w->own.has_uid) {
+			s->uid = w->own.uid;	/* the socket's, from sock_diag */
+			s->known = true;
+		}
+		s->how = attrib_how_name(w->own.how);
+	} else {
+		s->how = w->own.why;
+	}
+	us = clock_us(CLOCK_MONOTONIC) - t0;
+	w->hist[us < ATTRIB_HIST_US ? us : ATTRIB_HIST_US]++;
+	w->nlookups++;
+	return s;
+}
+
 static void
 decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 {
@@ -131,6 +198,7 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	struct pkt p;
 
 	pkt_decode(&p, PKT_LINK_IP, np->data, np->caplen, np->wirelen);
+	w->cur = np;
 	engine_decide(w->e, &p, hint_of(np->hook), clock_us(CLOCK_MONOTONIC), &dec);
 	set_verdict(w->d, np, &dec, v);
 	if (v->verdict == NF_REPEAT)
@@ -323,6 +391,35 @@ stop_workers(struct daemon *d)
 			pthread_join(d->w[i].th, NULL);
 }
 
+/* The p-th percentile of a worker's attribution times, in µs. */
+static unsigned
+attrib_percentile(const struct worker *w, unsigned p)
+{
+	uint64_t want = (w->nlookups * p + 99) / 100, seen = 0;
+	unsigned i;
+
+	for (i = 0; i <= ATTRIB_HIST_US; i++)
+		if ((seen += w->hist[i]) >= want && want > 0)
+			return i;
+	return 0;
+}
+
+static void
+print_attrib_stats(const struct worker *w)
+{
+	struct attrib_stats as;
+
+	attrib_get_stats(w->at, &as);
+	diag_warnx("stopped: queue=%u attrib lookups=%llu found=%llu no_socket=%llu "
+	    "no_process=%llu quick_hits=%llu rescans=%llu rescans_skipped=%llu "
+	    "p50_us=%u p99_us=%u%s", w->queue, (unsigned long long)as.lookups,
+	    (unsigned long long)as.found, (unsigned long long)as.no_socket,
+	    (unsigned long long)as.no_process, (unsigned long long)as.quick_hits,
+	    (unsigned long long)as.rescans, (unsigned long long)as.rescans_skipped,
+	    attrib_percentile(w, 50), attrib_percentile(w, 99),
+	    attrib_percentile(w, 99) >= ATTRIB_HIST_US ? "+" : "");
+}
+
 static void
 print_stats(const struct daemon *d)
 {
@@ -342,6 +439,8 @@ print_stats(const struct daemon *d)
 		    (unsigned long long)es.by_verdict[VERDICT_DROP],
 		    (unsigned long long)es.by_verdict[VERDICT_REJECT],
 		    (unsigned long long)qs.enobufs);
+		if (d->w[i].at != NULL)
+			print_attrib_stats(&d->w[i]);
 	}
 }
 
@@ -402,6 +501,7 @@ daemon_run(const struct daemon_opts *o)
 	memset(&eo, 0, sizeof(eo));
 	eo.flow_capacity = o->flows;
 	eo.mode = o->mode;
+	eo.owner = worker_owner;
 	memset(&qo, 0, sizeof(qo));
 	qo.fail_open = o->rules.fail_open;
 	for (i = 0; i < d.nw; i++) {
@@ -409,6 +509,16 @@ daemon_run(const struct daemon_opts *o)
 		d.w[i].pol = pol;
 		atomic_store(&d.w[i].alive, true);
 		d.w[i].queue = (uint16_t)(o->queue_lo + i);
+		if (!o->no_attrib &&
+		    (d.w[i].at = attrib_new("/proc", err, sizeof(err))) == NULL) {
+			diag_warnx("run: attribution: %s (or --no-attrib)", err);
+			goto out;
+		}
+		if (d.w[i].at != NULL) {
+			attrib_set_cmdline(d.w[i].at, false);	/* nothing uses it yet */
+			attrib_prime(d.w[i].at);
+		}
+		eo.owner_arg = &d.w[i];
 		if ((d.w[i].e = engine_new(pol, &eo)) == NULL) {
 			diag_warnx("run: out of memory for the flow table");
 			goto out;
@@ -495,6 +605,7 @@ out:
 	for (i = 0; i < d.nw && d.w != NULL; i++) {
 		nfqueue_close(d.w[i].q);
 		engine_free(d.w[i].e);
+		attrib_free(d.w[i].at);
 	}
 	free(d.w);
 	dlog_close(d.log);

@@ -19,6 +19,7 @@ struct daemon_opts {
 	size_t		flows;		/* per worker; 0: the engine's default */
 	int		mode;		/* -1: the policy's */
 	bool		no_seed;	/* do not read the conntrack table at start */
+	bool		no_attrib;	/* owners from the packet's uid/gid only, no process lookup */
 	struct fwrules_opts rules;	/* backend NONE: the caller manages the rules */
 };
 

@@ -230,6 +230,8 @@ engine_seed(struct engine *e, const struct flow_key *k, enum flow_origin origin,
 	    (origin == FLOW_ORIGIN_INSIDE ? REASON_UNKNOWN_EGRESS :
 	    REASON_UNSOLICITED_INBOUND);
 	f->rule = -1;
+	f->uid = f->gid = POLICY_ID_NONE;	/* a restart does not know owners */
+	f->pid = 0;
 	if (k->proto == IPPROTO_TCP)
 		f->tcp_state = FLOW_TCP_ESTABLISHED;
 	return 0;
@@ -468,6 +470,13 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	f->would = d->would;
 	f->reason = d->reason;
 	f->rule = d->rule_ref;
+	f->uid = f->gid = POLICY_ID_NONE;
+	f->pid = 0;
+	if (d->subject != NULL && d->subject->known) {
+		f->uid = d->subject->uid;
+		f->gid = d->subject->gid;
+		f->pid = d->subject->pid;
+	}
 	flow_update(e->flows, f, FLOW_DIR_ORIG, p->tcp_flags, p->l3_len, now_us);
 	d->flow_id = f->id;
 	d->flow = f;

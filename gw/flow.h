@@ -75,6 +75,8 @@ struct flow {
 	uint8_t		would;
 	uint16_t	reason;
 	int32_t		rule;		/* index of the rule that decided, -1 none */
+	uint32_t	uid, gid;	/* its owner's, POLICY_ID_NONE (~0) unknown */
+	uint32_t	pid;		/* its owner's, 0 unknown */
 
 	/* table internals: hash chain and per-class LRU list, by slot index */
 	uint32_t	hnext;

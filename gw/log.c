@@ -105,6 +105,8 @@ put_owner(struct jbuf *j, const struct policy_subject *s, const struct dlog_ctx 
 		json_u64(j, "gid", c->gid);
 	else if (known && s->gid != POLICY_ID_NONE)
 		json_u64(j, "gid", s->gid);
+	if (s != NULL && s->mac != NULL)
+		json_str(j, "mac", s->mac);
 	if (!known) {
 		if (s != NULL && s->how != NULL)
 			json_str(j, "attr", s->how);	/* why it is not known */
@@ -116,6 +118,8 @@ put_owner(struct jbuf *j, const struct policy_subject *s, const struct dlog_ctx 
 		json_str(j, "exe", s->exe);
 	if (s->cgroup != NULL)
 		json_str(j, "cgroup", s->cgroup);
+	if (s->container != NULL)
+		json_str(j, "container", s->container);
 	if (s->how != NULL)
 		json_str(j, "attr", s->how);
 }

@@ -44,7 +44,7 @@ usage(FILE *fp)
 	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
-	    "                   [--include-loopback]\n"
+	    "                   [--no-attrib] [--include-loopback]\n"
 	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
@@ -115,7 +115,7 @@ parse_mode(const char *cmd, const char *s)
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
-	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED,
+	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB,
 	OPT_LOOPBACK,
 };
 
@@ -396,6 +396,7 @@ static const struct option run_longopts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "no-seed", no_argument, NULL, OPT_NO_SEED },
+	{ "no-attrib", no_argument, NULL, OPT_NO_ATTRIB },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -536,6 +537,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case OPT_NO_SEED:
 			o.no_seed = true;
+			break;
+		case OPT_NO_ATTRIB:
+			o.no_attrib = true;
 			break;
 		case OPT_LUA_DIR:
 			lua_flag = optarg;

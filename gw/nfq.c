@@ -151,6 +151,15 @@ nfqueue_parse_packet(const void *msg, size_t len, struct nfqueue_pkt *p)
 			else
 				p->has_gid = true;
 			break;
+		case NFQA_HWADDR:
+			/* struct nfqnl_msg_packet_hw: be16 length, 2 pad, 8 bytes */
+			if (plen < 12 || be16_at(pl) > 8)
+				bad = true;
+			else {
+				p->hwaddr_len = (uint8_t)be16_at(pl);
+				memcpy(p->hwaddr, pl + 4, p->hwaddr_len);
+			}
+			break;
 		case NFQA_CAP_LEN:
 			if (attr_u32(a, &cap) < 0)
 				bad = true;
@@ -163,7 +172,7 @@ nfqueue_parse_packet(const void *msg, size_t len, struct nfqueue_pkt *p)
 			else
 				info = u;
 			break;
-		default:	/* timestamps, hardware address, VLAN, ...: not ours to read */
+		default:	/* timestamps, VLAN, ...: not ours to read */
 			break;
 		}
 	}

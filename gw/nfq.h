@@ -45,6 +45,8 @@ struct nfqueue_pkt {
 	bool		 has_uid, has_gid;	/* only for packets with a local socket */
 	uint32_t	 uid, gid;
 	uint32_t	 indev, outdev;	/* interface indexes; 0: none */
+	uint8_t		 hwaddr_len;	/* the source link address (a MAC on Ethernet), */
+	uint8_t		 hwaddr[8];	/* when the kernel gave one: 0 none */
 	bool		 gso;		/* a GSO super-packet: IP lengths may exceed the MTU, */
 					/* and the IPv4 total length may be 0 (BIG TCP) */
 	bool		 csum_partial;	/* checksum not computed yet (offload): do not verify it */

@@ -63,6 +63,8 @@ struct policy_subject {
 	uint32_t	pid;		/* 0 when unknown */
 	const char	*exe;		/* NULL when unknown */
 	const char	*cgroup;	/* NULL when unknown */
+	const char	*container;	/* a container id read from cgroup, or NULL */
+	const char	*mac;		/* forwarded: the sending host's link address, or NULL */
 	const char	*how;		/* how it was found ("meta", ...): the log's attr */
 };
 

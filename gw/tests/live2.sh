@@ -381,6 +381,8 @@ s2() {
 	expect_fail "net -> clients $C4:2222 (unsolicited inbound) fails" nsc "$BN" "$C4" 2222 1
 	expect_fail "net -> clients [$C6]:2222 (unsolicited inbound) fails" nsc "$BN" "$C6" 2222 1
 	log_has "log: $C4 -> $S4:80 accepted by rule office, dir out" verdict=accept reason=allowed rule=office dir=out src="$C4" dst="$S4" dport=80
+	cmac=$(ip -n "$BC" link show c0 | awk '/link\/ether/ { print $2 }')
+	log_has "log: the forwarded flow names its source host's MAC ($cmac)" rule=office src="$C4" mac="$cmac" attr="forwarded: source host"
 	log_has "log: $C6 -> [$S6]:80 accepted by rule office6, dir out" verdict=accept reason=allowed rule=office6 dir=out src="$C6" dst="$S6" dport=80
 	log_has "log: $C4 -> $S4:8080 dropped as unknown_egress, dir out" verdict=drop reason=unknown_egress dir=out src="$C4" dst="$S4" dport=8080
 	log_has "log: [$C6] -> [$S6]:8080 dropped as unknown_egress, dir out" verdict=drop reason=unknown_egress dir=out src="$C6" dst="$S6" dport=8080

@@ -332,6 +332,70 @@ test_rescan_limit(void **state)
 }
 
 static void
+set_last_pid(const struct tree *t, const char *pid)
+{
+	write_file(t, "sys/kernel/ns_last_pid", pid, strlen(pid));
+}
+
+/* A miss tries the recent owners, then the pids created since, before a scan. */
+static void
+test_quick_search(void **state)
+{
+	static const char status[] = "Name:\tworker\nTgid:\t700\nPid:\t702\n";
+	struct tree *t = *state;
+	struct attrib_owner o;
+	struct attrib_stats st;
+	struct attrib *a;
+	char err[128];
+
+	mk(t, "sys");
+	mk(t, "sys/kernel");
+	set_last_pid(t, "600\n");
+	a = attrib_new(t->dir, err, sizeof(err));
+	assert_non_null(a);
+	assert_int_equal(attrib_owner_of_inode(a, 5555, &o), 0);	/* the one scan */
+	attrib_set_rescan_limit(a, 0);
+
+	/* a process born after the scan: found among the new pids */
+	mk(t, "605");
+	mk(t, "605/fd");
+	link_to(t, "socket:[4242]", "605/fd/3");
+	link_to(t, "/usr/bin/short", "605/exe");
+	set_last_pid(t, "607\n");
+	assert_int_equal(attrib_owner_of_inode(a, 4242, &o), 0);
+	assert_int_equal(o.pid, 605);
+	assert_string_equal(o.exe, "/usr/bin/short");
+
+	/* its next socket: a recent owner, no pid walk needed */
+	link_to(t, "socket:[4243]", "605/fd/4");
+	assert_int_equal(attrib_owner_of_inode(a, 4243, &o), 0);
+	assert_int_equal(o.pid, 605);
+
+	/* a thread's id leads to its process */
+	mk(t, "700");
+	mk(t, "700/fd");
+	mk(t, "702");
+	mk(t, "702/fd");
+	link_to(t, "socket:[4244]", "700/fd/5");
+	link_to(t, "socket:[4244]", "702/fd/5");
+	write_file(t, "702/status", status, sizeof(status) - 1);
+	set_last_pid(t, "702\n");
+	assert_int_equal(attrib_owner_of_inode(a, 4244, &o), 0);
+	assert_int_equal(o.pid, 700);
+
+	/* nobody new holds it, and no scan is allowed: not found, never guessed */
+	assert_int_equal(attrib_owner_of_inode(a, 4999, &o), -1);
+	assert_string_equal(o.why, "process unknown: rescan limit reached");
+
+	attrib_get_stats(a, &st);
+	assert_int_equal(st.rescans, 1);
+	assert_int_equal(st.quick_hits, 3);
+	assert_int_equal(st.found, 4);
+	attrib_free(a);
+	unlink_rel(t, "sys/kernel/ns_last_pid");
+}
+
+static void
 test_new_free(void **state)
 {
 	char err[128];
@@ -434,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_container_id_rules),
 		cmocka_unit_test(test_proc_map),
 		cmocka_unit_test(test_rescan_limit),
+		cmocka_unit_test(test_quick_search),
 		cmocka_unit_test(test_new_free),
 		cmocka_unit_test(test_lookup_self),
 	};

@@ -6,7 +6,8 @@
 #   (b) accept-all: tools/bench/accept_all.c on queue 0 behind the rules
 #       outgate's amount to, "only what needs a decision": conntrack NEW on
 #       app0, OUTPUT and INPUT, to NFQUEUE 0;
-#   (c) outgate run with tools/bench/lab_policy.lua.
+#   (c) outgate run with tools/bench/lab_policy.lua;
+#   (d) the same with --no-attrib (owners from the packet's uid alone).
 # From app to C/iperf3 servers in net: bulk TCP throughput (iperf3), TCP
 # request/response latency on one persistent connection (tcp_rr, 64-byte
 # messages, p50/p99) and sequential new TCP connections per second
@@ -17,7 +18,9 @@
 # table lists every round's throughput and conn/s too.  Per setup, in all
 # (7 rounds): 7 s of iperf3 (each second after 1 s of warm-up), 20000 round
 # trips and 3.5 s of connections.  Prints one table with the ratios and issue
-# 3's targets.  A benchmark, not a test: it exits 0 whenever it ran, met or
+# 3's targets, then attribution alone (attrib_cost: the cost of finding the
+# process of each of 1000 short-lived loopback clients while 2000 idle
+# processes run).  A benchmark, not a test: it exits 0 whenever it ran, met or
 # not; 1 when it could not run.
 #
 # Every address is inside the labs' namespaces; the machine's own interfaces
@@ -32,7 +35,7 @@ POLICY=tools/bench/lab_policy.lua
 LAB=ogbench$$
 PIDS=""		# every background process of ours still running
 LABS=""		# the labs that are up
-SETUPS="a b c"
+SETUPS="a b c d"
 
 ROUNDS=${BENCH_ROUNDS:-7}	# 1 to 20
 IPERF_SECS=1		# per round, after IPERF_OMIT s not counted
@@ -130,6 +133,9 @@ build_helpers() {
 	$cc $flags -o "$B/tcp_rr" tools/bench/tcp_rr.c || return 1
 	# shellcheck disable=SC2086
 	$cc $flags -o "$B/conn_rate" tools/bench/conn_rate.c || return 1
+	# shellcheck disable=SC2086
+	$cc $flags -Igw -o "$B/attrib_cost" tools/bench/attrib_cost.c gw/attrib.c gw/addr.c ||
+	    return 1
 	# shellcheck disable=SC2046,SC2086
 	$cc $flags $(pkg-config --cflags libmnl libnetfilter_queue) -o "$B/accept_all" \
 	    tools/bench/accept_all.c $(pkg-config --libs libmnl libnetfilter_queue) || return 1
@@ -140,6 +146,7 @@ label() {
 	a) echo "no gateway" ;;
 	b) echo "accept_all on NFQUEUE 0 (conntrack NEW on app0, OUTPUT and INPUT)" ;;
 	c) echo "outgate run --policy $POLICY" ;;
+	d) echo "outgate run --policy $POLICY --no-attrib" ;;
 	esac
 }
 
@@ -172,9 +179,12 @@ start() {
 		ip netns exec "$app" iptables -w 5 -A INPUT -i "$LAB_APP_IF" \
 		    -m conntrack --ctstate NEW -j NFQUEUE --queue-num 0 || return 1
 		;;
-	c)
+	c | d)
+		noattr=""
+		[ "$key" = d ] && noattr=--no-attrib
+		# shellcheck disable=SC2086 # empty or one flag
 		bg "$key.gw" ip netns exec "$app" timeout -s TERM $LIFETIME \
-		    "$OG" run --policy "$POLICY" --log /dev/null
+		    "$OG" run --policy "$POLICY" --log /dev/null $noattr
 		echo "$LAST" >"$T/$key.gwpid"
 		wait_for "outgate" 100 ready_in "$T/$key.gw.err" "$LAST" ||
 		    { cat "$T/$key.gw.err" >&2; return 1; }
@@ -203,10 +213,11 @@ stop_gateway() {
 	[ -f "$T/$1.gwpid" ] || return 0
 	pid=$(cat "$T/$1.gwpid")
 	# outgate runs under timeout(1): its child is the daemon
-	[ "$1" = c ] && pid=$(pgrep -P "$pid" | head -n 1)
+	case $1 in c | d) pid=$(pgrep -P "$pid" | head -n 1) ;; esac
 	[ -n "$pid" ] && awk '{ print "utime_ticks=" $14 }' "/proc/$pid/stat" >"$T/$1.cpu" 2>/dev/null
 	stop_pids "$(cat "$T/$1.gwpid")"
 	grep -h 'packets=' "$T/$1.gw.err" >"$T/$1.visits" 2>/dev/null
+	grep -h 'attrib lookups=' "$T/$1.gw.err" >"$T/$1.attrib" 2>/dev/null
 }
 
 report() {
@@ -215,6 +226,7 @@ import json, os, re, statistics, sys
 
 T, rounds, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 keys = ("a", "b", "c")
+allkeys = keys + ("d",)
 
 def kv(path):
     try:
@@ -230,8 +242,8 @@ def gbps(path):
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
-per = {k: {"tput": [], "p50": [], "p99": [], "conn": []} for k in keys}
-for k in keys:
+per = {k: {"tput": [], "p50": [], "p99": [], "conn": []} for k in allkeys}
+for k in allkeys:
     for r in range(1, rounds + 1):
         base = os.path.join(T, "%s.%d" % (k, r))
         rr, conn = kv(base + ".rr"), kv(base + ".conn")
@@ -239,7 +251,7 @@ for k in keys:
                          ("p99", rr.get("p99_us")), ("conn", conn.get("conn_per_s"))):
             if v is not None:
                 per[k][field].append(v)
-val = {k: {f: (statistics.median(v) if v else None) for f, v in per[k].items()} for k in keys}
+val = {k: {f: (statistics.median(v) if v else None) for f, v in per[k].items()} for k in allkeys}
 
 def num(v, fmt):
     return "-" if v is None else fmt % v
@@ -278,11 +290,20 @@ print(line)
 print("added p99 latency of outgate: %s us over no gateway, %s us over accept-all"
       % (num(diff(val["c"]["p99"], val["a"]["p99"]), "%+.1f"),
          num(diff(val["c"]["p99"], val["b"]["p99"]), "%+.1f")))
+cd, cc_, cb = val["d"]["conn"], val["c"]["conn"], val["b"]["conn"]
+print("new TCP conn/s, (d) outgate --no-attrib: %s; attribution on/off (c/d): %s; "
+      "c vs b with attribution on: %s (target >= 0.6: %s)"
+      % (num(cd, "%.0f"), num(ratio(cc_, cd), "%.3fx"), num(ratio(cc_, cb), "%.3fx"),
+         "-" if ratio(cc_, cb) is None else ("met" if ratio(cc_, cb) >= 0.6 else "NOT met")))
+at = kv(os.path.join(T, "c.attrib"))
+if at:
+    print("outgate (c) attribution in the daemon: %d lookups, %d found, p50 %d us, p99 %d us"
+          % (at.get("lookups", 0), at.get("found", 0), at.get("p50_us", 0), at.get("p99_us", 0)))
 print("medians of %d interleaved rounds; every round:" % rounds)
 for field, name, fmt in (("tput", "Gbit/s", "%.1f"), ("conn", "conn/s", "%.0f")):
     print("  %-7s %s" % (name, "   ".join("(%s) %s" % (k, " ".join(fmt % v for v in per[k][field]))
-                                        for k in keys)))
-for k, name in (("b", "accept_all"), ("c", "outgate")):
+                                        for k in allkeys)))
+for k, name in (("b", "accept_all"), ("c", "outgate"), ("d", "no-attrib")):
     vis, cpu = kv(os.path.join(T, k + ".visits")), kv(os.path.join(T, k + ".cpu"))
     pk = vis.get("packets")
     if pk is None:
@@ -335,6 +356,11 @@ echo "outgate live bench: app -> net over a veth pair, $(nproc) CPUs;" \
     "tcp_rr $((ROUNDS * RR_PER_ROUND)) x 64 B, conn_rate $ROUNDS x $CONN_SECS s sequential"
 echo
 report
+echo
+# attribution alone, loopback in a lab namespace (the processes are the machine's)
+ip netns exec "${LAB}a-app" "$B/attrib_cost" 2000 1000 2>&1 ||
+    say "bench: attrib_cost failed"
+echo "  (attribution per new flow, target p99 <= 50 us)"
 echo
 echo "($(($(date +%s) - t0)) s; a benchmark, not a test: targets are reported, not enforced)"
 exit 0
