@@ -26,7 +26,7 @@ TESTSRCS := $(wildcard gw/tests/test_*.c)
 TESTS	:= $(TESTSRCS:gw/tests/%.c=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all test demo deps clean bench bench-replay asan
+.PHONY: all test demo deps clean bench bench-replay bench-parse asan
 # keep test objects between runs
 .SECONDARY:
 
@@ -87,10 +87,23 @@ clean:
 
 # The live benchmark in the namespace lab (root): no gateway, an accept-all
 # queue consumer and outgate; throughput, request/response latency, conn/s.
-bench: $(BUILD)/outgate
+# Then what parsing a handshake and calling a Lua check cost.
+bench: $(BUILD)/outgate $(BUILD)/bench/parse_cost
 	@sh tools/bench/live.sh $(BUILD)
+	@$(BUILD)/bench/parse_cost
 
-# Replay throughput on a generated 1,000,000-frame mixed capture.
+# Replay throughput on a generated 1,000,000-frame mixed capture, without
+# and with a Lua check on the HTTPS flows.
 bench-replay: $(BUILD)/outgate
 	@test -f $(BUILD)/mixed-1m.pcap || python3 tools/gen_mixed_pcap.py 1000000 $(BUILD)/mixed-1m.pcap
 	@$(BUILD)/outgate replay --quiet --policy tools/bench/mixed_policy.lua $(BUILD)/mixed-1m.pcap
+	@$(BUILD)/outgate replay --quiet --policy tools/bench/mixed_checks_policy.lua $(BUILD)/mixed-1m.pcap
+
+# Handshake parsers and a Lua check call, alone (run from the top of the tree).
+bench-parse: $(BUILD)/bench/parse_cost
+	@$(BUILD)/bench/parse_cost
+
+$(BUILD)/bench/parse_cost: tools/bench/parse_cost.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -Igw $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)

@@ -203,7 +203,8 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	set_verdict(w->d, np, &dec, v);
 	if (v->verdict == NF_REPEAT)
 		engine_offload(w->e, &dec);
-	if (w->d->log != NULL && (dec.new_flow || dec.flow_id == 0)) {
+	if (w->d->log != NULL && !dec.pending &&
+	    (dec.new_flow || dec.checked || dec.flow_id == 0)) {
 		memset(&lc, 0, sizeof(lc));
 		lc.ts_us = clock_us(CLOCK_REALTIME);
 		lc.has_uid = np->has_uid;

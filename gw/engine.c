@@ -4,12 +4,16 @@
  * Lua for a flow that names no check.
  */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+#include "diag.h"
 #include "engine.h"
 #include "flow.h"
 #include "frag.h"
+#include "inspect.h"
 
 #define ENGINE_FRAG_SLOTS	4096
 #define ENGINE_EXPIRE_BUDGET	4	/* expired flows reaped per packet */
@@ -25,7 +29,15 @@ struct engine {
 	void			*owner_arg;
 	struct flow_table	*flows;
 	struct frag_table	*frags;
+	struct inspector	*insp;
+	bool			inspect_all;
 	struct engine_stats	st;
+	char			detail[320];	/* a check's reason or error, for d->detail */
+	struct policy_subject	subj;		/* a checked flow's owner, for d->subject */
+	char			subj_exe[256], subj_cgroup[512], subj_container[72];
+	char			subj_mac[24], subj_how[64];
+	const struct policy	*warned_pol;	/* check errors are told once per rule */
+	uint8_t			warned[256];
 };
 
 static const char *const verdict_names[] = { "accept", "drop", "reject" };
@@ -44,6 +56,13 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_MALFORMED] = "malformed",
 	[REASON_FLOW_TABLE_FULL] = "flow_table_full",
 	[REASON_CHECK_ERROR] = "check_error",
+	[REASON_CHECK] = "check",
+	[REASON_TCP_OVERLAP] = "tcp_overlap",
+	[REASON_HTTP_DUPLICATE_HOST] = "http_duplicate_host",
+	[REASON_HTTP_OBS_FOLD] = "http_obs_fold",
+	[REASON_HTTP_BAD_HOST] = "http_bad_host",
+	[REASON_HTTP_SPACE_BEFORE_COLON] = "http_space_before_colon",
+	[REASON_HTTP_HOST_MISMATCH] = "http_host_mismatch",
 };
 
 const char *
@@ -97,6 +116,16 @@ engine_reason_parse(const char *s)
 	return -1;
 }
 
+/* A flow leaves the table: its inspection slot, if any, goes back. */
+static void
+flow_ended(const struct flow *f, void *arg)
+{
+	struct engine *e = arg;
+
+	if (f->insp != 0 && e->insp != NULL)
+		inspector_close(e->insp, f);
+}
+
 struct engine *
 engine_new(const struct policy *pol, const struct engine_opts *opts)
 {
@@ -112,6 +141,7 @@ engine_new(const struct policy *pol, const struct engine_opts *opts)
 	if (opts != NULL) {
 		e->owner = opts->owner;
 		e->owner_arg = opts->owner_arg;
+		e->inspect_all = opts->inspect_all;
 	}
 	e->mode = e->mode_override >= 0 ? (enum policy_mode)e->mode_override :
 	    pol->mode;
@@ -119,6 +149,9 @@ engine_new(const struct policy *pol, const struct engine_opts *opts)
 		goto fail;
 	if ((e->frags = frag_table_new(ENGINE_FRAG_SLOTS)) == NULL)
 		goto fail;
+	if ((e->insp = inspector_new(opts != NULL ? opts->inspect_slots : 0)) == NULL)
+		goto fail;
+	flow_on_end(e->flows, flow_ended, e);
 	return e;
 fail:
 	engine_free(e);
@@ -130,8 +163,9 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	flow_table_free(e->flows);
+	flow_table_free(e->flows);	/* first: its on_end gives slots back */
 	frag_table_free(e->frags);
+	inspector_free(e->insp);
 	free(e);
 }
 
@@ -337,13 +371,17 @@ decide_known(const struct engine *e, struct flow *f, int fdir,
 {
 	d->would = f->would;
 	d->verdict = f->verdict;
-	d->reason = f->would == VERDICT_ACCEPT ? REASON_ESTABLISHED : f->reason;
+	/* a flow whose check has not run is allowed, not yet established */
+	d->reason = f->pending ? REASON_ALLOWED : f->would == VERDICT_ACCEPT ?
+	    REASON_ESTABLISHED : f->reason;
 	d->rule = rule_name(e, f->rule);
 	d->rule_ref = f->rule;
 	d->dir = (uint8_t)dir_in_flow(f, fdir);
 	d->flow_id = f->id;
 	d->flow = f;
-	d->inspect = f->would == VERDICT_ACCEPT && wants_inspection(&f->key);
+	d->pending = f->pending != 0;
+	d->inspect = f->pending || f->watch ||
+	    (f->would == VERDICT_ACCEPT && wants_inspection(&f->key));
 }
 
 /* An ICMP error: related when it quotes a packet of an accepted flow sent to it. */
@@ -385,6 +423,203 @@ decide_icmp_error(struct engine *e, const struct pkt *p, enum engine_hint hint,
 		return;
 	}
 	set_verdict(e, d, VERDICT_ACCEPT, REASON_RELATED);
+}
+
+/* Copy the owner kept in f's slot (the slot is about to go) for d->subject. */
+static void
+hold_subject(struct engine *e, const struct flow *f, struct decision *d)
+{
+	const struct inspect_info *fi = inspector_info(e->insp, f);
+	const struct policy_subject *s;
+
+	if (fi == NULL)
+		return;
+	s = &fi->subject;
+	e->subj = *s;
+#define HOLD(field, buf) \
+	if (s->field != NULL) { \
+		snprintf(e->buf, sizeof(e->buf), "%s", s->field); \
+		e->subj.field = e->buf; \
+	}
+	HOLD(exe, subj_exe)
+	HOLD(cgroup, subj_cgroup)
+	HOLD(container, subj_container)
+	HOLD(mac, subj_mac)
+	HOLD(how, subj_how)
+#undef HOLD
+	d->subject = &e->subj;
+}
+
+/* The flow's final verdict, from its check or its inspection. */
+static void
+settle(struct engine *e, struct flow *f, struct decision *d, int verdict, int reason)
+{
+	hold_subject(e, f, d);
+	set_verdict(e, d, verdict, reason);
+	f->verdict = d->verdict;
+	f->would = d->would;
+	f->reason = d->reason;
+	f->pending = 0;
+	f->watch = 0;
+	if (d->would != VERDICT_ACCEPT)
+		flow_set_class(e->flows, f, FLOW_CLASS_DENIED);
+	d->pending = false;
+	d->checked = true;
+	d->inspect = d->would == VERDICT_ACCEPT && wants_inspection(&f->key);
+	if (d->would == VERDICT_ACCEPT && f->key.proto == IPPROTO_TCP &&
+	    f->insp != 0) {
+		/*
+		 * Accepted: the client's bytes are still compared until the
+		 * server answers, so that a decoy the server never gets (a
+		 * low TTL) cannot pass the check for a different real one.
+		 */
+		f->watch = 1;
+		d->inspect = true;
+		return;
+	}
+	inspector_close(e->insp, f);
+	f->insp = 0;
+}
+
+/* The server answered (or the flow ends): the kernel may take the flow. */
+static void
+unwatch(struct engine *e, struct flow *f, struct decision *d)
+{
+	f->watch = 0;
+	inspector_close(e->insp, f);
+	f->insp = 0;
+	d->inspect = wants_inspection(&f->key);
+}
+
+/* The check could not run or failed: the policy's on_check_error. */
+static void
+fail_check(struct engine *e, struct flow *f, struct decision *d, const char *why)
+{
+	e->st.check_errors++;
+	snprintf(e->detail, sizeof(e->detail), "%s", why);
+	settle(e, f, d, e->pol->on_check_error, REASON_CHECK_ERROR);
+	d->detail = e->detail;
+}
+
+static void
+run_check(struct engine *e, struct flow *f, struct decision *d,
+    const struct inspect_info *fi)
+{
+	struct check_result cr;
+	bool inbound = (f->rule & RULE_INBOUND) != 0;
+	size_t idx;
+
+	if (f->rule < 0) {
+		fail_check(e, f, d, "the flow's rule is gone (reload)");
+		return;
+	}
+	idx = (size_t)(f->rule & ~RULE_INBOUND);
+	e->st.checks++;
+	if (check_run(e->pol, inbound, idx, f, fi, f->origin == FLOW_ORIGIN_INSIDE ?
+	    "out" : "in", &cr) == -1) {
+		/* told once per rule and policy; every one is counted */
+		if (e->warned_pol != e->pol) {
+			memset(e->warned, 0, sizeof(e->warned));
+			e->warned_pol = e->pol;
+		}
+		if (idx >= sizeof(e->warned) || !e->warned[idx]) {
+			diag_warnx("check of rule %s: %s (the flow gets on_check_error; "
+			    "told once)", rule_name(e, f->rule), cr.error);
+			if (idx < sizeof(e->warned))
+				e->warned[idx] = 1;
+		}
+		fail_check(e, f, d, cr.error);
+		return;
+	}
+	if (cr.verdict == VERDICT_ACCEPT) {
+		settle(e, f, d, VERDICT_ACCEPT, REASON_ALLOWED);
+		d->reason = REASON_ALLOWED;
+	} else {
+		settle(e, f, d, cr.verdict, REASON_CHECK);
+	}
+	if (cr.reason[0] != '\0') {
+		snprintf(e->detail, sizeof(e->detail), "%s", cr.reason);
+		d->detail = e->detail;
+	}
+}
+
+/*
+ * Feed p to f's inspection.  What it completed goes to d; a flow whose check
+ * was waiting gets its verdict once the handshake is read (or an evasion is
+ * seen); a flow read only to be shown (replay) gives its slot back.
+ */
+static void
+inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
+    struct decision *d)
+{
+	struct inspect_result ir;
+	int reason;
+
+	if (f->watch) {
+		if (fdir == FLOW_DIR_ORIG && inspector_recheck(e->insp, f, p)) {
+			settle(e, f, d, VERDICT_DROP, REASON_TCP_OVERLAP);
+			d->detail = "a segment rewrites bytes the check read";
+		} else if ((fdir == FLOW_DIR_REPLY && p->payload_len > 0) ||
+		    (p->tcp_flags & (PKT_TCP_FIN | PKT_TCP_RST))) {
+			unwatch(e, f, d);
+		}
+		return;
+	}
+	inspector_packet(e->insp, f->insp != 0 ? f : NULL, fdir, p, &ir);
+	d->dns_qname = ir.dns_qname;
+	d->tls_sni = ir.tls_sni;
+	d->tls_alpn = ir.tls_alpn;
+	d->http_host = ir.http_host;
+	d->http_method = ir.http_method;
+	if (ir.state == INSPECT_MORE || f->insp == 0)
+		return;
+	if (!f->pending) {
+		inspector_close(e->insp, f);
+		f->insp = 0;
+		return;
+	}
+	if (ir.state == INSPECT_EVASION) {
+		reason = engine_reason_parse(ir.evasion);
+		settle(e, f, d, VERDICT_DROP, reason >= 0 ? reason : REASON_CHECK_ERROR);
+		d->detail = ir.detail;
+		return;
+	}
+	run_check(e, f, d, inspector_info(e->insp, f));
+}
+
+/*
+ * A DNS socket asks again: a flow to port 53 whose rule has a check runs it
+ * on every query, not only its first, or a socket that asked one harmless
+ * question could tunnel the rest.  The owner is what the flow kept of it.
+ */
+static bool
+dns_recheck(struct engine *e, struct flow *f, int fdir, const struct pkt *p)
+{
+	const struct policy_rule *r;
+	struct policy_subject s;
+	size_t i;
+
+	if (f->would != VERDICT_ACCEPT || fdir != FLOW_DIR_ORIG ||
+	    p->proto != IPPROTO_UDP || p->payload_len == 0 ||
+	    !wants_inspection(&f->key) || f->rule < 0)
+		return false;
+	i = (size_t)(f->rule & ~RULE_INBOUND);
+	r = f->rule & RULE_INBOUND ? (i < e->pol->ninbound ? &e->pol->inbound[i] : NULL) :
+	    (i < e->pol->negress ? &e->pol->egress[i] : NULL);
+	if (r == NULL || r->check == NULL)
+		return false;
+	memset(&s, 0, sizeof(s));
+	s.known = f->uid != POLICY_ID_NONE || f->pid != 0;
+	s.uid = f->uid;
+	s.gid = f->gid;
+	s.pid = f->pid;
+	s.how = "kept with the flow";
+	if (inspector_open(e->insp, f, p, &s) == -1) {
+		e->st.inspect_no_slot++;
+		return false;	/* the query goes on the flow's verdict, as before */
+	}
+	f->pending = 1;
+	return true;
 }
 
 /* The first packet of a flow: the rules decide, and the flow remembers. */
@@ -435,12 +670,6 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 			reason = REASON_UNSOLICITED_INBOUND;
 		}
 		cls = FLOW_CLASS_DENIED;
-	} else if (r->check != NULL) {
-		/* the dissectors that feed checks come later: fail closed */
-		verdict = VERDICT_DROP;
-		reason = REASON_CHECK_ERROR;
-		d->detail = "checks cannot run yet";
-		cls = FLOW_CLASS_DENIED;
 	} else {
 		verdict = VERDICT_ACCEPT;
 		reason = REASON_ALLOWED;
@@ -481,7 +710,26 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	d->flow_id = f->id;
 	d->flow = f;
 	d->new_flow = true;
-	d->inspect = f->would == VERDICT_ACCEPT && wants_inspection(&f->key);
+	if (r != NULL && r->check != NULL) {
+		/*
+		 * Accepted for now: the check runs once the handshake it needs
+		 * is read, and its verdict then sticks.  Without a slot to read
+		 * it in, the check cannot run: the policy's on_check_error.
+		 */
+		if (inspector_open(e->insp, f, p, d->subject) == -1) {
+			e->st.inspect_no_slot++;
+			fail_check(e, f, d, "no inspection slot free");
+			return;
+		}
+		f->pending = 1;
+	} else if (e->inspect_all && (k->proto == IPPROTO_TCP ||
+	    k->proto == IPPROTO_UDP) && !wants_inspection(k)) {
+		(void)inspector_open_watch(e->insp, f, p);	/* replay: to show it */
+	}
+	inspect(e, f, FLOW_DIR_ORIG, p, d);
+	d->pending = f->pending != 0;
+	d->inspect = f->pending || f->watch ||
+	    (f->would == VERDICT_ACCEPT && wants_inspection(&f->key));
 }
 
 static void
@@ -582,6 +830,10 @@ decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 	if (f != NULL) {
 		decide_known(e, f, fdir, d);
 		flow_update(e->flows, f, fdir, p->tcp_flags, p->l3_len, now_us);
+		if (f->insp == 0 && dns_recheck(e, f, fdir, p))
+			d->pending = true;
+		if (f->insp != 0 || (e->inspect_all && wants_inspection(&f->key)))
+			inspect(e, f, fdir, p, d);
 	} else {
 		decide_new(e, p, &k, hint, now_us, d);
 	}

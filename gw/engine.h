@@ -34,6 +34,13 @@ enum reason {
 	REASON_MALFORMED,
 	REASON_FLOW_TABLE_FULL,
 	REASON_CHECK_ERROR,
+	REASON_CHECK,			/* a Lua check said no; its reason in detail */
+	REASON_TCP_OVERLAP,		/* a segment that rewrites bytes already seen */
+	REASON_HTTP_DUPLICATE_HOST,	/* HTTP heads that servers may read differently */
+	REASON_HTTP_OBS_FOLD,
+	REASON_HTTP_BAD_HOST,
+	REASON_HTTP_SPACE_BEFORE_COLON,
+	REASON_HTTP_HOST_MISMATCH,
 	REASON_COUNT
 };
 
@@ -63,6 +70,14 @@ struct decision {
 	uint64_t	flow_id;	/* 0: no flow */
 	struct flow	*flow;		/* that flow, until the next engine call; NULL none */
 	const struct policy_subject *subject;	/* a new flow's owner when known, until the next call */
+	bool		pending;	/* accepted for now: the flow's check has not run */
+	bool		checked;	/* this packet ran the flow's check (a record for the log) */
+	/* what inspection completed on this packet, until the next call; NULL none */
+	const char	*dns_qname;
+	const char	*tls_sni;
+	const char	*tls_alpn;
+	const char	*http_host;
+	const char	*http_method;
 };
 
 /*
@@ -78,6 +93,8 @@ struct engine_opts {
 	int		mode;		/* -1: the policy's; else enum policy_mode */
 	engine_owner_fn	*owner;		/* NULL: owners are never known */
 	void		*owner_arg;
+	bool		inspect_all;	/* read every flow's handshake, not only checked ones (replay) */
+	size_t		inspect_slots;	/* flows read at once; 0: INSPECT_SLOTS_DEFAULT */
 };
 
 #define ENGINE_DEFAULT_FLOWS	65536
@@ -86,6 +103,9 @@ struct engine_stats {
 	uint64_t	packets;
 	uint64_t	by_verdict[3];
 	uint64_t	by_reason[REASON_COUNT];
+	uint64_t	checks;		/* Lua checks run */
+	uint64_t	check_errors;	/* of those, failed (error, budget, bad answer) */
+	uint64_t	inspect_no_slot;	/* flows that needed an inspection slot and found none */
 };
 
 struct engine;

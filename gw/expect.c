@@ -16,6 +16,7 @@ struct expect_line {
 	int8_t		dir;		/* 0: not checked */
 	int16_t		reason;
 	char		*rule;		/* NULL: not checked; "" means no rule ("-") */
+	char		*detail;	/* NULL: not checked */
 };
 
 struct expect {
@@ -31,8 +32,10 @@ expect_free(struct expect *x)
 
 	if (x == NULL)
 		return;
-	for (i = 0; i < x->n; i++)
+	for (i = 0; i < x->n; i++) {
 		free(x->lines[i].rule);
+		free(x->lines[i].detail);
+	}
 	free(x->lines);
 	free(x->path);
 	free(x);
@@ -115,6 +118,9 @@ parse_line(struct expect *x, char *s, int lineno, char *err, size_t errlen)
 			if ((v = engine_verdict_parse(tok[i] + 6)) < 0)
 				goto badfield;
 			el->would = (int8_t)v;
+		} else if (strncmp(tok[i], "detail=", 7) == 0) {
+			if (el->detail != NULL || (el->detail = strdup(tok[i] + 7)) == NULL)
+				goto badfield;
 		} else if (strncmp(tok[i], "dir=", 4) == 0) {
 			if (strcmp(tok[i] + 4, "out") == 0)
 				el->dir = ENGINE_DIR_OUT;
@@ -134,7 +140,8 @@ parse_line(struct expect *x, char *s, int lineno, char *err, size_t errlen)
 	}
 	return 0;
 badfield:
-	snprintf(err, errlen, "%s:%d: \"%s\" is not RULE, would=VERDICT or dir=in|out",
+	snprintf(err, errlen, "%s:%d: \"%s\" is not RULE, would=VERDICT, "
+	    "detail=TEXT or dir=in|out",
 	    x->path, lineno, tok[i]);
 	return -1;
 }
@@ -215,7 +222,9 @@ expect_frame(struct expect *x, uint64_t frame, const struct decision *d, FILE *o
 	ok = el->verdict == d->verdict && el->reason == d->reason &&
 	    (el->rule == NULL || strcmp(el->rule, got_rule) == 0) &&
 	    (el->would < 0 || el->would == d->would) &&
-	    (el->dir == 0 || el->dir == d->dir);
+	    (el->dir == 0 || el->dir == d->dir) &&
+	    (el->detail == NULL || (d->detail != NULL &&
+	    strcmp(el->detail, d->detail) == 0));
 	if (ok)
 		return true;
 	describe(want, sizeof(want), el->verdict, el->reason, el->rule, el->would,
@@ -224,8 +233,9 @@ expect_frame(struct expect *x, uint64_t frame, const struct decision *d, FILE *o
 	    el->rule != NULL ? got_rule : NULL, el->would >= 0 ? d->would : -1,
 	    el->dir != 0 ? d->dir : 0);
 	if (out != NULL)
-		fprintf(out, "frame %llu: expected %s, got %s%s%s\n",
-	    (unsigned long long)frame, want, got, d->detail ? " detail=" : "",
+		fprintf(out, "frame %llu: expected %s%s%s, got %s%s%s\n",
+	    (unsigned long long)frame, want, el->detail ? " detail=" : "",
+	    el->detail ? el->detail : "", got, d->detail ? " detail=" : "",
 	    d->detail ? d->detail : "");
 	return false;
 }

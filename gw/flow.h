@@ -77,6 +77,10 @@ struct flow {
 	int32_t		rule;		/* index of the rule that decided, -1 none */
 	uint32_t	uid, gid;	/* its owner's, POLICY_ID_NONE (~0) unknown */
 	uint32_t	pid;		/* its owner's, 0 unknown */
+	uint32_t	insp;		/* its inspection slot + 1, 0 none */
+	uint8_t		pending;	/* accepted for now: its check has not run yet */
+	uint8_t		watch;		/* accepted by its check; its client bytes still
+					   compared until the server answers */
 
 	/* table internals: hash chain and per-class LRU list, by slot index */
 	uint32_t	hnext;

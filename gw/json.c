@@ -18,18 +18,51 @@ put(struct jbuf *j, const char *s, size_t n)
 	j->len += n;
 }
 
+/* The length of the well-formed UTF-8 sequence at u (lead byte >= 0x80), or 0. */
+static size_t
+utf8_len(const unsigned char *u)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, cp = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, cp = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, cp = u[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;	/* also stops at the NUL */
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;	/* overlong, out of range, or a surrogate */
+	return n;
+}
+
 static void
 put_escaped(struct jbuf *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s, *run;
 	char esc[6];
+	size_t n;
 
 	put(j, "\"", 1);
 	while (*u != '\0') {
 		/* copy the longest run that needs no escape in one go */
-		for (run = u; *u >= 0x20 && *u != 0x7f && *u != '"' && *u != '\\'; u++)
-			;
+		for (run = u; *u >= 0x20 && *u != 0x7f && *u != '"' && *u != '\\'; ) {
+			if (*u < 0x80)
+				u++;
+			else if ((n = utf8_len(u)) > 0)
+				u += n;
+			else
+				break;
+		}
 		if (u > run)
 			put(j, (const char *)run, (size_t)(u - run));
 		if (*u == '\0')
@@ -39,6 +72,7 @@ put_escaped(struct jbuf *j, const char *s)
 			esc[1] = (char)*u;
 			put(j, esc, 2);
 		} else {
+			/* a control byte, or a byte that is not UTF-8: as its Latin-1 code */
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[*u >> 4];
 			esc[5] = hex[*u & 0xf];
@@ -93,6 +127,16 @@ json_u64(struct jbuf *j, const char *key, uint64_t val)
 		val /= 10;
 	} while (val != 0);
 	put(j, num + i, sizeof(num) - i);
+}
+
+void
+json_bool(struct jbuf *j, const char *key, bool val)
+{
+	put_key(j, key);
+	if (val)
+		put(j, "true", 4);
+	else
+		put(j, "false", 5);
 }
 
 void

@@ -21,6 +21,7 @@ void	json_begin(struct jbuf *j, char *buf, size_t cap);
 void	json_str(struct jbuf *j, const char *key, const char *val);	/* NULL val: null */
 void	json_u64(struct jbuf *j, const char *key, uint64_t val);
 void	json_null(struct jbuf *j, const char *key);
+void	json_bool(struct jbuf *j, const char *key, bool val);
 /* Close the object and add a newline; returns the length (buf is NUL-terminated). */
 size_t	json_end(struct jbuf *j);
 

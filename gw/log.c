@@ -125,16 +125,33 @@ put_owner(struct jbuf *j, const struct policy_subject *s, const struct dlog_ctx 
 }
 
 void
+dlog_put_inspect(struct jbuf *j, const struct decision *d)
+{
+	if (d->dns_qname != NULL)
+		json_str(j, "dns_qname", d->dns_qname);
+	if (d->tls_sni != NULL)
+		json_str(j, "tls_sni", d->tls_sni);
+	if (d->tls_alpn != NULL)
+		json_str(j, "tls_alpn", d->tls_alpn);
+	if (d->http_host != NULL)
+		json_str(j, "http_host", d->http_host);
+	if (d->http_method != NULL)
+		json_str(j, "http_method", d->http_method);
+}
+
+void
 dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
     const struct dlog_ctx *c)
 {
-	char buf[1024], ts[40];
+	char buf[4096], ts[40];
 	struct jbuf j;
 	size_t n;
 
 	if (l == NULL || d->reason == REASON_NOT_IP)
 		return;
-	if (!d->new_flow && d->flow_id != 0)
+	if (d->pending)
+		return;	/* its check has not run: the record comes when it has */
+	if (!d->new_flow && !d->checked && d->flow_id != 0)
 		return;	/* a later packet of a decided flow */
 	format_ts(c->ts_us, ts, sizeof(ts));
 	json_begin(&j, buf, sizeof(buf));
@@ -154,6 +171,7 @@ dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
 	json_str(&j, "dir", engine_dir_name(d->dir));
 	dlog_put_packet(&j, p);
 	put_owner(&j, d->subject, c);
+	dlog_put_inspect(&j, d);
 	if (c->pcap_frame != 0)
 		json_u64(&j, "pcap_frame", c->pcap_frame);
 	n = json_end(&j);

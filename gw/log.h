@@ -38,6 +38,8 @@ void	dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d
 /* The packet's protocol, addresses and ports as JSON fields (shared with replay). */
 struct jbuf;
 void	dlog_put_packet(struct jbuf *j, const struct pkt *p);
+/* What inspection completed on the packet: dns_qname, tls_sni, tls_alpn, http_host, http_method. */
+void	dlog_put_inspect(struct jbuf *j, const struct decision *d);
 /* Push what is buffered to the file (once per receive batch). */
 void	dlog_flush(struct dlog *l);
 uint64_t dlog_errors(const struct dlog *l);

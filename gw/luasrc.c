@@ -722,9 +722,7 @@ luasrc_new(const char *src, size_t len, struct luasrc **out)
 	pt->root = -1;
 	if ((rc = lex(pt, src, len)) == 0)
 		rc = scan_chunk(pt);
-	free(pt->toks);		/* they point into src; the entries' keys too */
-	pt->toks = NULL;
-	pt->ntoks = pt->captoks = 0;
+	/* the tokens stay, for luasrc_global_line; they point into src */
 	if (rc == -1) {
 		luasrc_free(pt);
 		return LUASRC_NOMEM;
@@ -784,4 +782,103 @@ luasrc_index(struct luasrc *pt, int node, long long i, int *child)
 {
 	return ent_line(pt, node_ok(pt, node) ? find_item(pt, node, i) : -1,
 	    child);
+}
+
+/* tok_is, and of that token type */
+static int
+tok_of(const struct tok *t, int type, const char *text)
+{
+	return t->type == type && tok_is(t, text);
+}
+
+/* Whether tok k names name made local (or a parameter) somewhere in the chunk. */
+static int
+declared(const struct luasrc *ls, const struct tok *k)
+{
+	size_t i, j;
+	int params;
+
+	for (i = 0; i < ls->ntoks; i++) {
+		const struct tok *t = &ls->toks[i];
+
+		if (tok_of(t, TK_NAME, "local")) {
+			/* local a, b, c   or   local function a */
+			for (j = i + 1; j < ls->ntoks; j++) {
+				const struct tok *u = &ls->toks[j];
+
+				if (tok_of(u, TK_NAME, "function"))
+					continue;
+				if (u->type != TK_NAME)
+					break;
+				if (u->len == k->len && memcmp(u->s, k->s, k->len) == 0)
+					return 1;
+				if (j + 1 >= ls->ntoks || !tok_of(&ls->toks[j + 1], TK_SYM, ","))
+					break;
+				j++;
+			}
+		}
+		if (tok_of(t, TK_NAME, "function")) {
+			/* its parameter list */
+			for (j = i + 1, params = 0; j < ls->ntoks; j++) {
+				const struct tok *u = &ls->toks[j];
+
+				if (tok_of(u, TK_SYM, "("))
+					params = 1;
+				else if (tok_of(u, TK_SYM, ")"))
+					break;
+				else if (params && u->type == TK_NAME && u->len == k->len &&
+				    memcmp(u->s, k->s, k->len) == 0)
+					return 1;
+			}
+		}
+		if (tok_of(t, TK_NAME, "for")) {
+			for (j = i + 1; j < ls->ntoks && !tok_of(&ls->toks[j], TK_NAME, "in") &&
+			    !tok_of(&ls->toks[j], TK_SYM, "="); j++) {
+				const struct tok *u = &ls->toks[j];
+
+				if (u->type == TK_NAME && u->len == k->len &&
+				    memcmp(u->s, k->s, k->len) == 0)
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+luasrc_global_line(const struct luasrc *ls, const char *const *names,
+    const char **which)
+{
+	const struct tok *t, *prev, *next;
+	size_t i, n;
+
+	for (i = 0; i < ls->ntoks; i++) {
+		t = &ls->toks[i];
+		if (t->type != TK_NAME)
+			continue;
+		prev = i > 0 ? &ls->toks[i - 1] : NULL;
+		next = i + 1 < ls->ntoks ? &ls->toks[i + 1] : NULL;
+		if (prev != NULL && (tok_of(prev, TK_SYM, ".") || tok_of(prev, TK_SYM, ":")))
+			continue;	/* a field */
+		if (tok_of(t, TK_NAME, "string") && next != NULL &&
+		    (tok_of(next, TK_SYM, ".") || tok_of(next, TK_SYM, ":")) &&
+		    i + 2 < ls->ntoks && tok_of(&ls->toks[i + 2], TK_NAME, "dump")) {
+			*which = "string.dump";
+			return t->line;
+		}
+		for (n = 0; names[n] != NULL; n++)
+			if (tok_of(t, TK_NAME, names[n]))
+				break;
+		if (names[n] == NULL)
+			continue;
+		if (prev != NULL && next != NULL && tok_of(next, TK_SYM, "=") &&
+		    (tok_of(prev, TK_SYM, "{") || tok_of(prev, TK_SYM, ",") ||
+		    tok_of(prev, TK_SYM, ";")))
+			continue;	/* a table key */
+		if (declared(ls, t))
+			continue;
+		*which = names[n];
+		return t->line;
+	}
+	return 0;
 }

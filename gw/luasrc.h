@@ -53,4 +53,15 @@ int	luasrc_key(const struct luasrc *ls, int node, const char *key,
 	    size_t klen, int *child);
 int	luasrc_index(struct luasrc *ls, int node, long long i, int *child);
 
+/*
+ * The line of the first use of one of names (NULL-terminated) as a global
+ * variable, or of `string.dump`: a NAME token that is not a field (after
+ * "." or ":"), not a table key (`{ name = ...`), and not made local or a
+ * parameter anywhere in the chunk.  *which is the name found.  0: none.
+ * Only tokens: code that builds the name at run time is not seen (the
+ * sandbox still refuses it then).
+ */
+int	luasrc_global_line(const struct luasrc *ls, const char *const *names,
+	    const char **which);
+
 #endif

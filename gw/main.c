@@ -206,6 +206,7 @@ cmd_replay(int argc, char **argv)
 
 	memset(&eo, 0, sizeof(eo));
 	eo.mode = -1;
+	eo.inspect_all = true;	/* replay shows every handshake it can read */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", replay_longopts, NULL)) != -1) {
 		switch (ch) {
@@ -373,7 +374,7 @@ cmd_check(int argc, char **argv)
 	}
 	if (policy_load(&pol, policy_path, find_lua_dir(lua_flag), err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
-		return EXIT_CHECK;
+		return EXIT_USAGE;	/* a bad policy is bad input, as everywhere */
 	}
 	printf("%s: ok: mode=%s egress_rules=%zu inbound_rules=%zu local_nets=%zu policy_hash=%s\n",
 	    policy_path, mode_name((int)pol->mode),

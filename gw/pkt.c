@@ -343,6 +343,15 @@ ip4_decode(struct pkt *p, struct cursor *c, size_t wire, bool quote)
 	if (quote)
 		s.len = cur_left(&s.c);
 	else {
+		/*
+		 * 0: a segmentation-offload packet (TSO in a capture made on the
+		 * sender, BIG TCP from the queue) whose length is the frame's,
+		 * as Wireshark reads it.  The kernel's input path drops such a
+		 * packet from the wire, so only local ones carry it.
+		 */
+		if (tlen == 0 && wire > ihl)
+			p->ip_len = tlen = wire > IP_MAXPACKET ? IP_MAXPACKET :
+			    (uint16_t)wire;
 		if (tlen < ihl)
 			return fail(p, PKT_INVALID,
 			    "ipv4 total length shorter than its header");

@@ -1246,7 +1246,8 @@ names_init(struct ld *ld, int t)
 }
 
 static const char *const top_keys[] = { "mode", "unknown_egress",
-	"tcp_midstream", "local_nets", "inbound", "egress", "checks", NULL };
+	"on_check_error", "tcp_midstream", "local_nets", "inbound", "egress",
+	"checks", NULL };
 
 static int
 compile_policy(struct ld *ld, int t)
@@ -1254,6 +1255,7 @@ compile_policy(struct ld *ld, int t)
 	static const char *const modes[] = { "enforce", "monitor", NULL };
 	static const char *const unknown[] = { "drop", "reject", NULL };
 	static const char *const midstream[] = { "drop", "allow", NULL };
+	static const char *const onerr[] = { "drop", "reject", "accept", NULL };
 	lua_State *L = ld->L;
 	struct policy *p = ld->p;
 	struct at top, in, eg;
@@ -1276,6 +1278,11 @@ compile_policy(struct ld *ld, int t)
 	    &x) == -1)
 		return -1;
 	p->unknown_egress = x == 1 ? 2 : 1;
+	x = 0;
+	if (get_choice(ld, t, top, "on_check_error", onerr, "drop, reject, accept",
+	    &x) == -1)
+		return -1;
+	p->on_check_error = x == 0 ? 1 : x == 1 ? 2 : 0;
 	x = 0;
 	if (get_choice(ld, t, top, "tcp_midstream", midstream, "drop, allow",
 	    &x) == -1)
@@ -1375,9 +1382,12 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 	struct policy *p = NULL;
 	struct ld ld;
 	lua_State *L;
+	static const char *const no_globals[] = { "os", "io", "debug", "package",
+	    "dofile", "loadfile", "load", "loadstring", "collectgarbage", NULL };
 	char *buf = NULL, msg[512], tname[32];
-	const char *src;
+	const char *src, *which = NULL;
 	size_t len, srclen;
+	int line;
 
 	memset(&ld, 0, sizeof(ld));
 	*out = NULL;
@@ -1392,6 +1402,7 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 	    (unsigned long long)fnv1a(buf, len));
 	p->mode = POLICY_ENFORCE;
 	p->unknown_egress = 1;
+	p->on_check_error = 1;
 
 	if ((p->lua = luart_new(lua_dir, 0, 0, msg, sizeof(msg))) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, msg);
@@ -1416,6 +1427,13 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 	if (luasrc_new(src, srclen, &ld.src) == LUASRC_NOMEM) {
 		lua_pop(L, 1);
 		goto oom;
+	}
+	/* what a check would only meet at run time, told at load */
+	if ((line = luasrc_global_line(ld.src, no_globals, &which)) != 0) {
+		lua_pop(L, 1);
+		lerr(&ld, line, "%s is not available to policies (the sandbox has "
+		    "base, string, table, math and utf8; require serves lua/)", which);
+		goto fail;
 	}
 	if (lua_type(L, -1) != LUA_TTABLE) {
 		snprintf(tname, sizeof(tname), "%s", luaL_typename(L, -1));
@@ -1635,8 +1653,12 @@ policy_match(const struct policy *p, bool inbound, const struct flow_key *k,
 			continue;
 		if (r->nfrom > 0 && !in_cidrs(r->from, r->nfrom, &k->src))
 			continue;
-		/* names need DNS provenance, which does not exist yet */
-		if (r->nhosts > 0)
+		/*
+		 * Names alone need DNS provenance, which does not exist yet;
+		 * with `to` the addresses decide and the names are for the
+		 * rule's check (sni_matches_host).
+		 */
+		if (r->nhosts > 0 && r->nto == 0)
 			continue;
 		if (!subject_holds(r, s))
 			continue;

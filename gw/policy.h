@@ -75,6 +75,7 @@ struct policy {
 	char		hash[17];	/* FNV-1a 64 of the file bytes, hex: `policy_hash` */
 	enum policy_mode mode;
 	uint8_t		unknown_egress;	/* what drops unknown egress: 1 drop, 2 reject (engine verdict codes) */
+	uint8_t		on_check_error;	/* a check that fails: 0 accept, 1 drop (default), 2 reject */
 	bool		tcp_midstream;	/* `tcp_midstream = "allow"`: pick up TCP flows without a SYN */
 	struct cidr	*local_nets;
 	size_t		nlocal;

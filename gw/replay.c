@@ -24,7 +24,7 @@ static void
 write_decision(FILE *out, uint64_t frame, const struct pkt *p,
     const struct decision *d)
 {
-	char buf[768];
+	char buf[4096];
 	struct jbuf j;
 	size_t n;
 
@@ -42,7 +42,10 @@ write_decision(FILE *out, uint64_t frame, const struct pkt *p,
 		json_str(&j, "would", engine_verdict_name(d->would));
 	if (d->detail != NULL)
 		json_str(&j, "detail", d->detail);
+	if (d->pending)
+		json_bool(&j, "pending", true);
 	dlog_put_packet(&j, p);
+	dlog_put_inspect(&j, d);
 	n = json_end(&j);
 	fwrite(buf, 1, n, out);
 }

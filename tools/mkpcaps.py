@@ -20,12 +20,16 @@ from pcap-tests/README.md (and DESIGN.md), so that the replay tests check the
 engine against the spec rather than against itself.
 """
 
+import base64
+import hashlib
 import ipaddress
 import os
+import re
 import struct
 import sys
 
 import logging
+import math
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 from scapy.layers.inet import IP, TCP, UDP, ICMP          # noqa: E402
@@ -234,6 +238,10 @@ class Case:
         data = data[:self.snaplen]
         self.records.append((ts, data, wl))
         n = len(self.records)
+        # a check's reason in the comment's {...} is checked too (detail=)
+        m = re.match(r"\{[^}]*\bdetail=([a-z_]+)[ }]", why)
+        if m:
+            expect += " detail=" + m.group(1)
         self.lines.append("%-3d %-46s # %s" % (n, expect, why))
 
     def write(self, outdir):
@@ -1165,9 +1173,683 @@ tcp 10.1.0.5 40005 198.51.100.10 443 from=%d pid=102 exe=/usr/bin/backup uid=100
     return c
 
 
+# ---------------------------------------------------------------------------
+# Checks and dissectors (cases 30-39): rules with a `check`, read by the TLS,
+# HTTP and DNS dissectors.  The engine's rules for them, by which every line
+# below is derived:
+#   - a new flow whose rule has a check is accepted for now: accept, reason
+#     allowed, the rule, and "pending" on every packet until the check runs;
+#   - the check runs on the packet that completes what it needs (the whole
+#     ClientHello, the HTTP request head through its empty line, the first DNS
+#     query), or on the first client bytes that are none of those, or when the
+#     server speaks first, or on a FIN/RST;
+#   - that packet gets the check's verdict: nothing or "accept" -> accept
+#     allowed; "drop"/"reject" -> reason check, the check's reason in detail;
+#     an error, a budget overrun or a non-verdict -> on_check_error (default
+#     drop), reason check_error;
+#   - the verdict sticks: later packets get established when accepted, else
+#     the flow's verdict and reason;
+#   - while a checked flow is read: a segment that rewrites bytes already seen
+#     is tcp_overlap; an HTTP head with a second Host, an obs-fold line or
+#     "Host :" is http_duplicate_host, http_obs_fold, http_space_before_colon.
+#
+# The expect format holds verdict, reason, rule, would, dir and detail (a
+# check's one-word reason, taken from the braces below).  What it cannot say
+# is written at the start of the comment in braces, for a reader: {pending}, {detail=...},
+# {tls_sni=...}, {tls_alpn=...}, {http_host=...}, {http_method=...},
+# {dns_qname=...} (the output fields of that frame; a value with spaces is
+# quoted, and a check_error detail is given as a part of the message).
+
+def det_bytes(label, n):
+    """n bytes that look random, the same on every run (SHA-256 of a label)."""
+    out, i = b"", 0
+    while len(out) < n:
+        out += hashlib.sha256(("%s/%d" % (label, i)).encode()).digest()
+        i += 1
+    return out[:n]
+
+
+def tls_ext(etype, body):
+    return struct.pack("!HH", etype, len(body)) + body
+
+
+def client_hello(sni=None, alpn=(), versions=(0x0304, 0x0303), ech=False,
+                 seed="hello", size=None):
+    """A TLS 1.3-style ClientHello handshake message (type 1), built by hand.
+
+    sni: the host_name to offer, or None for no server_name extension.
+    alpn: protocol ids for the ALPN extension (none: no extension).
+    versions: supported_versions entries (empty: no extension).
+    ech: add an encrypted_client_hello (0xfe0d) extension, outer form.
+    size: pad (padding extension, RFC 7685) so that the hello in one record,
+    record header included, is exactly this many bytes.
+    Random, session id, key share and ECH payload come from det_bytes(seed).
+    """
+    exts = b""
+    if sni is not None:
+        name = sni.encode()
+        entry = b"\x00" + struct.pack("!H", len(name)) + name
+        exts += tls_ext(0x0000, struct.pack("!H", len(entry)) + entry)
+    exts += tls_ext(0x000a, struct.pack("!HHHH", 6, 0x001d, 0x0017, 0x0018))
+    exts += tls_ext(0x000b, b"\x01\x00")
+    sigs = (0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601)
+    sb = b"".join(struct.pack("!H", s) for s in sigs)
+    exts += tls_ext(0x000d, struct.pack("!H", len(sb)) + sb)
+    if alpn:
+        lst = b"".join(bytes([len(a)]) + a.encode() for a in alpn)
+        exts += tls_ext(0x0010, struct.pack("!H", len(lst)) + lst)
+    if versions:
+        vb = b"".join(struct.pack("!H", v) for v in versions)
+        exts += tls_ext(0x002b, bytes([len(vb)]) + vb)
+    exts += tls_ext(0x002d, b"\x01\x01")
+    ks = struct.pack("!HH", 0x001d, 32) + det_bytes(seed + "/key_share", 32)
+    exts += tls_ext(0x0033, struct.pack("!H", len(ks)) + ks)
+    if ech:
+        # ECHClientHello, outer: type 0, HPKE suite (HKDF-SHA256,
+        # AES-128-GCM), config_id, enc<0..2^16-1>, payload<1..2^16-1>
+        enc = det_bytes(seed + "/ech_enc", 32)
+        payload = det_bytes(seed + "/ech_payload", 128)
+        exts += tls_ext(0xfe0d, b"\x00" + struct.pack("!HHB", 1, 1, 0x2a) +
+                        struct.pack("!H", len(enc)) + enc +
+                        struct.pack("!H", len(payload)) + payload)
+    suites = (0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xcca9)
+
+    def body_of(exts):
+        return (struct.pack("!H", 0x0303) + det_bytes(seed + "/random", 32) +
+                b"\x20" + det_bytes(seed + "/session_id", 32) +
+                struct.pack("!H", 2 * len(suites)) +
+                b"".join(struct.pack("!H", s) for s in suites) +
+                b"\x01\x00" + struct.pack("!H", len(exts)) + exts)
+
+    if size is not None:
+        # record header 5 + handshake header 4 + body; padding header 4
+        pad = size - (5 + 4 + len(body_of(exts)) + 4)
+        assert pad >= 0, "hello already longer than %d" % size
+        exts += tls_ext(0x0015, bytes(pad))
+    body = body_of(exts)
+    return b"\x01" + struct.pack("!I", len(body))[1:] + body
+
+
+def tls_records(hs, cuts=()):
+    """The handshake message hs in TLS records (type 22, version 3.1), a new
+    record at each offset of cuts."""
+    out, prev = b"", 0
+    for cut in list(cuts) + [len(hs)]:
+        frag = hs[prev:cut]
+        out += b"\x16\x03\x01" + struct.pack("!H", len(frag)) + frag
+        prev = cut
+    return out
+
+
+# What a server sends back: a ServerHello record's first bytes (not parsed).
+SERVER_HELLO = b"\x16\x03\x03\x00\x30\x02\x00\x00\x2c\x03\x03" + det_bytes("sh", 43)
+
+
+def tag(**kw):
+    """The {...} part of a comment: fields the expect format cannot check."""
+    parts = []
+    for k in ("pending", "detail", "tls_sni", "tls_alpn", "http_host",
+              "http_method", "dns_qname"):
+        if k in kw and kw[k] is not None:
+            v = kw[k]
+            if v is not True and (" " in v or '"' in v):
+                v = '"%s"' % v.replace('"', '\\"')
+            parts.append(k if v is True else "%s=%s" % (k, v))
+    return "{%s} " % " ".join(parts) if parts else ""
+
+
+def open_checked(c, t, rule, what="the check"):
+    """SYN, SYN-ACK, ACK of a flow whose rule has a check: all pending."""
+    c.add(t.syn(), "accept allowed %s dir=out" % rule,
+          tag(pending=True) + "SYN: rule %s has a check; accepted for now" % rule)
+    c.add(t.synack(), "accept allowed %s dir=in" % rule,
+          tag(pending=True) + "SYN-ACK: %s has not run yet" % what)
+    c.add(t.pkt("c", "A"), "accept allowed %s dir=out" % rule,
+          tag(pending=True) + "ACK: no client bytes yet")
+
+
+def client_data(t, data, off=None):
+    """Client bytes at stream offset off (default: next); nxt is not moved
+    when off is given."""
+    if off is None:
+        return t.pkt("c", "PA", data)
+    return t.pkt("c", "PA", data, seq=t.cisn + 1 + off)
+
+
+def after_verdict(c, t, rule, accepted, reason, data, off, why=""):
+    """One more frame after the check: the server's answer when the flow was
+    accepted, else the client's retransmission of its data (the server never
+    got it)."""
+    if accepted:
+        c.add(t.pkt("s", "PA", SERVER_HELLO if not data or data[:1] == b"\x16" else
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+              "accept established %s dir=in" % rule,
+              "the server answers: the flow was accepted, its verdict sticks" + why)
+    else:
+        c.add(client_data(t, data, off), "drop %s %s dir=out" % (reason, rule),
+              "the client sends it again: the drop sticks, same reason" + why)
+
+
+POLICY_SNI = """
+-- {name}: HTTPS to 198.51.100.0/24 when the SNI is one label under example.com.
+return {{
+  local_nets = {{ "10.1.0.0/16" }},
+  egress = {{
+    {{ name = "web", proto = "tcp", port = 443, to = "198.51.100.0/24",
+      host = {{ "*.example.com" }}, check = "checks.sni_matches_host" }},
+  }},
+}}
+"""
+
+
+def case30():
+    c = Case("30-check-sni", POLICY_SNI.format(name="30-check-sni"), about="""
+checks.sni_matches_host on a rule with `to` and host = { "*.example.com" }:
+the addresses match the rule, then the ClientHello's SNI must be one label
+under example.com (lua/checks.lua: case-insensitive, one trailing dot
+ignored, "*." exactly one label, the apex never implied).  Each flow is
+pending until its whole ClientHello (one segment here) is read; that frame
+gets the check's verdict, which then sticks.""")
+    flows = [
+        ("api.example.com", True, None, "one label under example.com"),
+        ("evil.test", False, "sni_mismatch", "not under example.com"),
+        (None, False, "no_sni", "no server_name extension at all"),
+        ("Api.Example.COM.", True, None,
+         "same name in other case with a trailing dot: both ignored"),
+        ("a.b.example.com", False, "sni_mismatch", "two labels: *. is exactly one"),
+        ("example.com", False, "sni_mismatch", "the apex: *. never implies it"),
+    ]
+    for i, (sni, ok, why, prose) in enumerate(flows):
+        t = Tcp(c, H4, 40001 + i, API4, 443, cisn=1000 * (i + 1), sisn=50000 + i)
+        open_checked(c, t, "web")
+        hello = tls_records(client_hello(sni=sni, alpn=("h2", "http/1.1"),
+                                         seed="30-%d" % i))
+        c.add(client_data(t, hello),
+              ("accept allowed web" if ok else "drop check web") + " dir=out",
+              tag(detail=why, tls_sni=sni, tls_alpn="h2,http/1.1") +
+              "the whole ClientHello: the check runs; SNI %s: %s" % (sni, prose))
+        after_verdict(c, t, "web", ok, "check", hello, 0)
+    # HTTP on the TLS rule: the first bytes are not TLS, so the check runs then
+    t = Tcp(c, H4, 40010, API4, 443, cisn=9000, sisn=59000)
+    open_checked(c, t, "web")
+    req = b"GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    c.add(client_data(t, req), "drop check web dir=out",
+          tag(detail="not_tls", http_host="api.example.com", http_method="GET") +
+          "plain HTTP to 443: not TLS, and sni_matches_host demands TLS")
+    after_verdict(c, t, "web", False, "check", req, 0)
+    return c
+
+
+def case31():
+    c = Case("31-tls-split", POLICY_SNI.format(name="31-tls-split"), about="""
+ClientHellos that do not come in one piece: over three TCP segments, over
+two TLS records (one segment each), two records in one segment, and three
+segments out of order.  Every frame before the one that completes the hello
+is pending; that frame carries tls_sni and the check's verdict.""")
+    # 1: one record, three segments
+    hs = client_hello(sni="api.example.com", alpn=("h2",), seed="31-a")
+    rec = tls_records(hs)
+    t = Tcp(c, H4, 40001, API4, 443, cisn=1000, sisn=51000)
+    open_checked(c, t, "web")
+    a, b = 3, 100          # cut inside the record header, then inside the SNI
+    c.add(client_data(t, rec[:a]), "accept allowed web dir=out",
+          tag(pending=True) + "segment 1 of 3: the first 3 bytes of the record header")
+    c.add(client_data(t, rec[a:b]), "accept allowed web dir=out",
+          tag(pending=True) + "segment 2 of 3: up to byte 100 of %d" % len(rec))
+    c.add(client_data(t, rec[b:]), "accept allowed web dir=out",
+          tag(tls_sni="api.example.com", tls_alpn="h2") +
+          "segment 3 of 3 completes the hello: SNI under *.example.com")
+    after_verdict(c, t, "web", True, None, None, None)
+    # 2: two records, one segment each; the SNI is not allowed
+    hs = client_hello(sni="evil.test", alpn=("h2",), seed="31-b")
+    rec = tls_records(hs, cuts=(60,))
+    t = Tcp(c, H4, 40002, API4, 443, cisn=2000, sisn=52000)
+    open_checked(c, t, "web")
+    r1 = 5 + 60
+    c.add(client_data(t, rec[:r1]), "accept allowed web dir=out",
+          tag(pending=True) + "record 1 of 2: 60 bytes of the handshake message")
+    c.add(client_data(t, rec[r1:]), "drop check web dir=out",
+          tag(detail="sni_mismatch", tls_sni="evil.test", tls_alpn="h2") +
+          "record 2 of 2 completes the hello: evil.test is not under example.com")
+    after_verdict(c, t, "web", False, "check", rec[r1:], r1)
+    # 3: two records in one segment
+    hs = client_hello(sni="www.example.com", seed="31-c")
+    rec = tls_records(hs, cuts=(4,))
+    t = Tcp(c, H4, 40003, API4, 443, cisn=3000, sisn=53000)
+    open_checked(c, t, "web")
+    c.add(client_data(t, rec), "accept allowed web dir=out",
+          tag(tls_sni="www.example.com") +
+          "both records in one segment (the first holds the handshake header only)")
+    after_verdict(c, t, "web", True, None, rec, 0)
+    # 4: three segments, the third sent before the second
+    hs = client_hello(sni="cdn.example.com", alpn=("h2", "http/1.1"), seed="31-d")
+    rec = tls_records(hs)
+    t = Tcp(c, H4, 40004, API4, 443, cisn=4000, sisn=54000)
+    open_checked(c, t, "web")
+    a, b = 80, 160
+    c.add(client_data(t, rec[:a], 0), "accept allowed web dir=out",
+          tag(pending=True) + "bytes 0-79")
+    c.add(client_data(t, rec[b:], b), "accept allowed web dir=out",
+          tag(pending=True) + "bytes 160-end, before 80-159: held, the hello has a gap")
+    c.add(client_data(t, rec[a:b], a), "accept allowed web dir=out",
+          tag(tls_sni="cdn.example.com", tls_alpn="h2,http/1.1") +
+          "bytes 80-159 fill the gap: the hello is whole, the check runs")
+    t.nxt["c"] = t.cisn + 1 + len(rec)
+    after_verdict(c, t, "web", True, None, rec, 0)
+    return c
+
+
+def case32():
+    c = Case("32-tcp-overlap", POLICY_SNI.format(name="32-tcp-overlap"), about="""
+Overlapping TCP segments inside a ClientHello on a checked flow.  A segment
+that carries again bytes already seen, but different, is an evasion (the
+gateway and the server could each keep another copy): drop, tcp_overlap, on
+that segment, and the drop sticks.  Overlaps that repeat the same bytes are
+ordinary retransmissions and change nothing.""")
+    good = tls_records(client_hello(sni="api.example.com", seed="32"))
+    # the same hello for a name of the same length: only the SNI bytes differ
+    evil = tls_records(client_hello(sni="www.evilsite.io", seed="32"))
+    assert len(good) == len(evil)
+    sni_at = good.find(b"api.example.com")
+    assert good[:sni_at] == evil[:sni_at] and good[sni_at + 15:] == evil[sni_at + 15:]
+    # 1: the SNI comes in segment 1, and a second segment rewrites it
+    t = Tcp(c, H4, 40001, API4, 443, cisn=1000, sisn=51000)
+    open_checked(c, t, "web")
+    cut = sni_at + 15 + 10
+    c.add(client_data(t, good[:cut], 0), "accept allowed web dir=out",
+          tag(pending=True) + "bytes 0-%d, SNI api.example.com among them" % (cut - 1))
+    c.add(client_data(t, evil[sni_at - 5:], sni_at - 5), "drop tcp_overlap web dir=out",
+          "from byte %d to the end, but the SNI bytes now say www.evilsite.io: "
+          "bytes already seen, rewritten" % (sni_at - 5))
+    c.add(client_data(t, good[cut:], cut), "drop tcp_overlap web dir=out",
+          "the honest rest of the hello: the flow is dropped already")
+    # 2: the rewrite comes first, out of order; the segment that overlaps it
+    #    afterwards is the one that differs
+    t = Tcp(c, H4, 40002, API4, 443, cisn=2000, sisn=52000)
+    open_checked(c, t, "web")
+    c.add(client_data(t, evil[sni_at:], sni_at), "accept allowed web dir=out",
+          tag(pending=True) + "bytes %d-end first (out of order): a gap before them" % sni_at)
+    c.add(client_data(t, good[:sni_at + 4], 0), "drop tcp_overlap web dir=out",
+          "bytes 0-%d: its last 4 bytes overlap the held ones and differ" % (sni_at + 3))
+    # 3: retransmissions of the same bytes: no evasion
+    t = Tcp(c, H4, 40003, API4, 443, cisn=3000, sisn=53000)
+    open_checked(c, t, "web")
+    c.add(client_data(t, good[:120], 0), "accept allowed web dir=out",
+          tag(pending=True) + "bytes 0-119")
+    c.add(client_data(t, good[:120], 0), "accept allowed web dir=out",
+          tag(pending=True) + "bytes 0-119 again, the same: a retransmission")
+    c.add(client_data(t, good[100:], 100), "accept allowed web dir=out",
+          tag(tls_sni="api.example.com") +
+          "bytes 100-end: 20 bytes overlap and are the same; the hello is whole")
+    t.nxt["c"] = t.cisn + 1 + len(good)
+    after_verdict(c, t, "web", True, None, None, None)
+    return c
+
+
+def case33():
+    c = Case("33-tls-bytewise", POLICY_SNI.format(name="33-tls-bytewise"), about="""
+A 300-byte ClientHello sent one byte per TCP segment: every segment before
+the last is pending, the last completes the hello and gets the check's
+verdict (accept: api.example.com is under *.example.com).""")
+    rec = tls_records(client_hello(sni="api.example.com", alpn=("h2",),
+                                   seed="33", size=300))
+    assert len(rec) == 300
+    t = Tcp(c, H4, 40001, API4, 443, cisn=1000, sisn=51000)
+    open_checked(c, t, "web")
+    for i in range(len(rec)):
+        last = i == len(rec) - 1
+        c.add(client_data(t, rec[i:i + 1]), "accept allowed web dir=out",
+              (tag(tls_sni="api.example.com", tls_alpn="h2") +
+               "byte 300 of 300 completes the hello: the check accepts") if last else
+              (tag(pending=True) + "byte %d of 300" % (i + 1)))
+    after_verdict(c, t, "web", True, None, None, None)
+    return c
+
+
+def case34():
+    pol = """
+-- 34-check-no-ech: HTTPS to 198.51.100.0/24 without Encrypted Client Hello.
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "web", proto = "tcp", port = 443, to = "198.51.100.0/24",
+      check = "checks.no_ech" },
+  },
+}
+"""
+    c = Case("34-check-no-ech", pol, about="""
+checks.no_ech: a ClientHello offering encrypted_client_hello (extension
+0xfe0d, with a public SNI outside) is dropped with reason ech; one without is
+accepted; a flow that is not TLS is accepted (no_ech only forbids).""")
+    cases = [
+        (True, "public.example.com", "offers ECH (0xfe0d): the SNI seen is only the outer one"),
+        (False, "api.example.com", "no ECH extension"),
+    ]
+    for i, (ech, sni, prose) in enumerate(cases):
+        t = Tcp(c, H4, 40001 + i, API4, 443, cisn=1000 * (i + 1), sisn=51000 + i)
+        open_checked(c, t, "web")
+        hello = tls_records(client_hello(sni=sni, alpn=("h2",), ech=ech,
+                                         seed="34-%d" % i))
+        c.add(client_data(t, hello),
+              ("drop check web" if ech else "accept allowed web") + " dir=out",
+              tag(detail="ech" if ech else None, tls_sni=sni, tls_alpn="h2") +
+              "the whole ClientHello: " + prose)
+        after_verdict(c, t, "web", not ech, "check", hello, 0)
+    t = Tcp(c, H4, 40003, API4, 443, cisn=3000, sisn=53000)
+    open_checked(c, t, "web")
+    req = b"GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    c.add(client_data(t, req), "accept allowed web dir=out",
+          tag(http_host="api.example.com", http_method="GET") +
+          "not TLS: no_ech has nothing to forbid")
+    after_verdict(c, t, "web", True, None, req, 0)
+    return c
+
+
+def case35():
+    pol = """
+-- 35-check-alpn: HTTPS offering h2 only; the second rule also demands ALPN.
+local c = require "checks"
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "h2", proto = "tcp", port = 443, to = "198.51.100.0/24", check = "h2_only" },
+    { name = "h2req", proto = "tcp", port = 8443, to = "198.51.100.0/24", check = "h2_required" },
+  },
+  checks = {
+    h2_only = c.alpn{ "h2" },
+    h2_required = c.alpn{ "h2", required = true },
+  },
+}
+"""
+    c = Case("35-check-alpn", pol, about="""
+alpn{"h2"}: a ClientHello offering a protocol not listed (http/1.1 beside h2)
+is dropped with reason alpn; one offering h2 only is accepted; one without
+ALPN is accepted (not required).  alpn{"h2", required = true} drops a hello
+without ALPN (no_alpn).""")
+    flows = [
+        ("h2", 443, ("h2", "http/1.1"), False, "alpn", "offers http/1.1, not listed"),
+        ("h2", 443, ("h2",), True, None, "offers h2 only"),
+        ("h2", 443, (), True, None, "no ALPN extension: accepted unless required"),
+        ("h2req", 8443, (), False, "no_alpn", "no ALPN extension, and the check requires one"),
+        ("h2req", 8443, ("h2",), True, None, "offers h2 only"),
+    ]
+    for i, (rule, port, alpn, ok, why, prose) in enumerate(flows):
+        t = Tcp(c, H4, 40001 + i, API4, port, cisn=1000 * (i + 1), sisn=51000 + i)
+        open_checked(c, t, rule)
+        hello = tls_records(client_hello(sni="api.example.com", alpn=alpn,
+                                         seed="35-%d" % i))
+        c.add(client_data(t, hello),
+              ("accept allowed %s" if ok else "drop check %s") % rule + " dir=out",
+              tag(detail=why, tls_sni="api.example.com",
+                  tls_alpn=",".join(alpn) or None) +
+              "the whole ClientHello: " + prose)
+        after_verdict(c, t, rule, ok, "check", hello, 0)
+    return c
+
+
+def case36():
+    pol = """
+-- 36-check-http: HTTP to 198.51.100.0/24, GET and HEAD only.
+local c = require "checks"
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "web", proto = "tcp", port = 80, to = "198.51.100.0/24", check = "get_only" },
+  },
+  checks = {
+    get_only = c.http_methods{ "GET", "HEAD" },
+  },
+}
+"""
+    c = Case("36-check-http", pol, about="""
+http_methods{"GET", "HEAD"} on plain HTTP.  The check runs once the request
+head is read through its empty line.  GET and HEAD pass, POST is dropped
+(http_method); a head that servers may read differently is dropped whatever
+its method: a second Host (http_duplicate_host), an obs-fold line
+(http_obs_fold), "Host :" (http_space_before_colon).  A field name in mixed
+case is no anomaly, and neither is a bare LF.  Flows that are not HTTP are
+dropped (not_http): client bytes of another protocol, a server that speaks
+first, a FIN before any byte.""")
+    H = b"Host: api.example.com\r\n"
+    port = [40000]
+
+    def flow():
+        port[0] += 1
+        n = port[0] - 40000
+        t = Tcp(c, H4, port[0], API4, 80, cisn=1000 * n, sisn=50000 + n)
+        open_checked(c, t, "web")
+        return t
+
+    def one(req, ok, reason, tags, prose):
+        t = flow()
+        c.add(client_data(t, req),
+              ("accept allowed web" if ok else "drop %s web" % reason) + " dir=out",
+              tag(**tags) + prose)
+        after_verdict(c, t, "web", ok, reason, req, 0)
+
+    one(b"GET /index.html HTTP/1.1\r\n" + H + b"Accept: */*\r\n\r\n", True, None,
+        dict(http_host="api.example.com", http_method="GET"), "GET: listed")
+    one(b"POST /upload HTTP/1.1\r\n" + H + b"Content-Length: 4\r\n\r\ndata", False,
+        "check", dict(detail="http_method", http_host="api.example.com",
+                      http_method="POST"), "POST: not listed")
+    # HEAD, the head over two segments
+    t = flow()
+    req = b"HEAD / HTTP/1.1\r\n" + H + b"User-Agent: x\r\n\r\n"
+    c.add(client_data(t, req[:20]), "accept allowed web dir=out",
+          tag(pending=True) + "the request line and 3 bytes of Host: the head goes on")
+    c.add(client_data(t, req[20:]), "accept allowed web dir=out",
+          tag(http_host="api.example.com", http_method="HEAD") +
+          "the rest through the empty line: HEAD is listed")
+    after_verdict(c, t, "web", True, None, req, 0)
+    one(b"GET / HTTP/1.1\r\n" + H + b"Host: evil.test\r\n\r\n", False,
+        "http_duplicate_host", dict(http_host="api.example.com", http_method="GET"),
+        "GET with a second Host: an evasion, dropped before any check")
+    one(b"GET / HTTP/1.1\r\nhOsT: api.example.com\r\n\r\n", True, None,
+        dict(http_host="api.example.com", http_method="GET"),
+        "field names are case-insensitive: hOsT is the Host")
+    one(b"GET / HTTP/1.1\r\n" + H + b"X-Note: a\r\n  folded\r\n\r\n", False,
+        "http_obs_fold", dict(http_host="api.example.com", http_method="GET"),
+        "a line starting with spaces (obs-fold)")
+    one(b"GET / HTTP/1.1\r\nHost : api.example.com\r\n\r\n", False,
+        "http_space_before_colon", dict(http_host="api.example.com", http_method="GET"),
+        "\"Host :\", space before the colon")
+    one(b"GET / HTTP/1.1\nHost: api.example.com\n\n", True, None,
+        dict(http_host="api.example.com", http_method="GET"),
+        "bare LF line ends: servers read them alike, not an evasion")
+    one(b"SSH-2.0-OpenSSH_9.6\r\n", False, "check", dict(detail="not_http"),
+        "an SSH banner: the first bytes are neither TLS nor HTTP")
+    # the server speaks first
+    t = flow()
+    c.add(t.pkt("s", "PA", b"220 mail.example.com ESMTP\r\n"), "drop check web dir=in",
+          tag(detail="not_http") +
+          "the server speaks first: no request will come, the check runs now")
+    c.add(t.pkt("c", "PA", b"EHLO client\r\n"), "drop check web dir=out",
+          "the client's answer: the drop sticks")
+    # a FIN before any byte
+    t = flow()
+    c.add(t.pkt("c", "FA"), "drop check web dir=out",
+          tag(detail="not_http") + "FIN with no client bytes: the check runs on it")
+    c.add(t.pkt("s", "FA"), "drop check web dir=in", "the server's FIN: the drop sticks")
+    return c
+
+
+def shannon(s):
+    """Bits per character of s (as lua/checks.lua's dns_no_tunnel counts)."""
+    n = len(s)
+    return -sum(s.count(ch) / n * math.log2(s.count(ch) / n) for ch in set(s))
+
+
+def dns_q(case, src, sport, dst, qid, name, qtype="A"):
+    return case.ip(src, dst) / UDP(sport=sport, dport=53) / DNS(
+        id=qid, rd=1, qd=DNSQR(qname=name, qtype=qtype))
+
+
+def case37():
+    pol = """
+-- 37-check-dns: DNS to two resolvers, each under a check.
+local c = require "checks"
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5", check = "no_tunnel" },
+    { name = "dns2", proto = "udp", port = 53, to = "203.0.113.6", check = "a_only" },
+  },
+  checks = {
+    no_tunnel = c.dns_no_tunnel{},
+    a_only = c.dns_qtypes{ "A", "AAAA" },
+  },
+}
+"""
+    tunnel = base64.b32encode(det_bytes("37-tunnel", 40)).decode().rstrip("=")[:50]
+    tname = tunnel + ".example.com"
+    h = shannon(tunnel.lower())
+    assert h > 4.0, h
+    flat = "a" * 24 + "b" * 24 + ".example.com"
+    assert shannon(flat.split(".")[0]) <= 4.0
+    c = Case("37-check-dns", pol, about="""
+DNS checks on UDP/53 rules; a DNS flow's check runs on its first packet, the
+query.  dns_no_tunnel{} (defaults: labels up to 63, entropy up to 4.0 bits
+per character over the labels before the last two, counted from 20
+characters): a plain name passes, a 50-character base32 label under
+example.com (%.2f bits per character) is dropped (dns_entropy), a 48-byte
+label of two letters is long but flat and passes.  dns_qtypes{"A", "AAAA"}:
+A and AAAA pass, TXT is dropped (dns_qtype), also when a socket that asked a
+harmless A question first asks it next (every query of a checked DNS flow is
+checked).  A dropped query's reply is dropped with it.""" % h)
+    R1, R2 = DNS4, "203.0.113.6"
+    c.add(dns_q(c, H4, 33001, R1, 0x0001, "www.example.com"), "accept allowed dns dir=out",
+          tag(dns_qname="www.example.com") + "A www.example.com: short, nothing to drop")
+    c.add(dns_reply(c, R1, H4, 33001, 0x0001, "www.example.com", "198.51.100.80"),
+          "accept established dns dir=in", tag(dns_qname="www.example.com") + "its answer")
+    c.add(dns_q(c, H4, 33002, R1, 0x0002, tname), "drop check dns dir=out",
+          tag(detail="dns_entropy", dns_qname=tname) +
+          "50-char base32 label: %.2f bits per character > 4.0" % h)
+    c.add(dns_reply(c, R1, H4, 33002, 0x0002, tname, "198.51.100.81"),
+          "drop check dns dir=in", tag(dns_qname=tname) +
+          "the answer to the dropped query: the flow's verdict")
+    c.add(dns_q(c, H4, 33003, R1, 0x0003, flat), "accept allowed dns dir=out",
+          tag(dns_qname=flat) + "48-byte label of a and b: 1 bit per character")
+    c.add(dns_q(c, H4, 33004, R2, 0x0004, "www.example.com"), "accept allowed dns2 dir=out",
+          tag(dns_qname="www.example.com") + "A: listed")
+    c.add(dns_q(c, H4, 33005, R2, 0x0005, "www.example.com", "AAAA"),
+          "accept allowed dns2 dir=out", tag(dns_qname="www.example.com") + "AAAA: listed")
+    c.add(dns_q(c, H4, 33006, R2, 0x0006, "www.example.com", "TXT"),
+          "drop check dns2 dir=out",
+          tag(detail="dns_qtype", dns_qname="www.example.com") + "TXT: not listed")
+    c.add(dns_q(c, H4, 33006, R2, 0x0006, "www.example.com", "TXT"),
+          "drop check dns2 dir=out", tag(dns_qname="www.example.com") +
+          "the same query again on the same port: the drop sticks")
+    c.add(dns_q(c, H4, 33007, R2, 0x0007, "api.example.com"), "accept allowed dns2 dir=out",
+          tag(dns_qname="api.example.com") + "a new socket asks for an A: listed")
+    c.add(dns_reply(c, R2, H4, 33007, 0x0007, "api.example.com", "198.51.100.82"),
+          "accept established dns2 dir=in", tag(dns_qname="api.example.com") + "its answer")
+    c.add(dns_q(c, H4, 33007, R2, 0x0008, "api.example.com", "TXT"),
+          "drop check dns2 dir=out",
+          tag(detail="dns_qtype", dns_qname="api.example.com") +
+          "the same socket then asks for TXT: every query of a checked DNS flow is checked")
+    c.add(dns_q(c, H4, 33007, R2, 0x0009, "api.example.com"), "drop check dns2 dir=out",
+          tag(dns_qname="api.example.com") + "after that the socket's flow stays dropped")
+    return c
+
+
+POLICY_LOOP = """
+-- {name}: a check that never returns, and others that fail{what}
+local c = require "checks"
+return {{
+  {onerr}local_nets = {{ "10.1.0.0/16" }},
+  egress = {{
+    {{ name = "spin", proto = "tcp", port = 80, to = "198.51.100.0/24", check = "spin" }},
+    {{ name = "broken", proto = "tcp", port = 8080, to = "198.51.100.0/24", check = "broken" }},
+    {{ name = "junk", proto = "tcp", port = 8081, to = "198.51.100.0/24", check = "junk" }},
+    {{ name = "get", proto = "tcp", port = 8000, to = "198.51.100.0/24", check = "get_only" }},
+    {{ name = "api", proto = "tcp", port = 443, to = "198.51.100.0/24" }},
+  }},
+  checks = {{
+    spin = function(ctx) while true do end end,
+    broken = function(ctx) return ctx.tls.sni end,    -- no ctx.tls on HTTP: an error
+    junk = function(ctx) return "maybe" end,          -- not a verdict
+    get_only = c.http_methods{{ "GET" }},
+  }},
+}}
+"""
+
+
+def loop_case(name, accept):
+    c = Case(name, POLICY_LOOP.format(
+        name=name, onerr='on_check_error = "accept",\n  ' if accept else "",
+        what="; on_check_error = \"accept\"." if accept else "."), about="""
+A check that loops forever (while true do end) runs out of its instruction
+budget: the replay goes on, and the flow gets on_check_error, reason
+check_error (%s).  So do a check that raises an error and one that answers
+something that is not a verdict.  Flows under other rules are unaffected,
+including one whose check runs after the loop (the Lua state is sound) and
+one that was open while the check looped.%s""" % (
+        'on_check_error = "accept": accept, and later packets established'
+        if accept else "default drop, sticky",
+        "  A check's own drop is still a drop." if accept else ""))
+    E = "accept check_error %s" if accept else "drop check_error %s"
+    GET = b"GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    api = Tcp(c, H4, 40100, API4, 443, cisn=100000, sisn=200000)
+    c.add(api.syn(), "accept allowed api dir=out", "a flow with no check, opened first")
+    c.add(api.synack(), "accept established api dir=in", "its SYN-ACK")
+    t = Tcp(c, H4, 40001, API4, 80, cisn=1000, sisn=51000)
+    open_checked(c, t, "spin")
+    c.add(client_data(t, GET), E % "spin" + " dir=out",
+          tag(detail="instruction budget", http_host="api.example.com", http_method="GET") +
+          "the request head: the check loops until its budget ends")
+    if accept:
+        c.add(t.pkt("s", "PA", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+              "accept established spin dir=in", "accepted by on_check_error: it sticks")
+    else:
+        c.add(client_data(t, GET, 0), "drop check_error spin dir=out",
+              "the client sends it again: the drop sticks")
+    c.add(api.pkt("c", "A"), "accept established api dir=out", "the open flow goes on")
+    c.add(api.pkt("c", "PA", tls_records(client_hello(sni="api.example.com", seed=name))),
+          "accept established api dir=out",
+          tag(tls_sni="api.example.com") +
+          "its data: no check, nothing to wait for (replay still shows the SNI)")
+    g = Tcp(c, H4, 40002, API4, 8000, cisn=2000, sisn=52000)
+    open_checked(c, g, "get")
+    c.add(client_data(g, GET), "accept allowed get dir=out",
+          tag(http_host="api.example.com", http_method="GET") +
+          "another rule's check, after the loop: GET is listed")
+    g2 = Tcp(c, H4, 40003, API4, 8000, cisn=3000, sisn=53000)
+    open_checked(c, g2, "get")
+    post = b"POST / HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 0\r\n\r\n"
+    c.add(client_data(g2, post), "drop check get dir=out",
+          tag(detail="http_method", http_host="api.example.com", http_method="POST") +
+          "POST: the check's own drop, whatever on_check_error says")
+    t2 = Tcp(c, H4, 40004, API4, 80, cisn=4000, sisn=54000)
+    open_checked(c, t2, "spin")
+    c.add(client_data(t2, GET), E % "spin" + " dir=out",
+          tag(detail="instruction budget", http_host="api.example.com", http_method="GET") +
+          "a second flow on the looping rule: the same")
+    b = Tcp(c, H4, 40005, API4, 8080, cisn=5000, sisn=55000)
+    open_checked(c, b, "broken")
+    c.add(client_data(b, GET), E % "broken" + " dir=out",
+          tag(detail="attempt to index a nil value", http_host="api.example.com",
+              http_method="GET") + "ctx.tls is nil on HTTP: the check errs")
+    j = Tcp(c, H4, 40006, API4, 8081, cisn=6000, sisn=56000)
+    open_checked(c, j, "junk")
+    c.add(client_data(j, GET), E % "junk" + " dir=out",
+          tag(detail='returned "maybe"', http_host="api.example.com", http_method="GET") +
+          "\"maybe\" is not accept, drop or reject")
+    return c
+
+
+def case38():
+    return loop_case("38-check-loop", False)
+
+
+def case39():
+    return loop_case("39-check-error-accept", True)
+
+
 CASES = [case00, case01, case02, case03, case04, case05, case06, case07, case08, case09,
          case09b, case10, case11, case12, case13, case14, case14b, case15, case15b,
-         case16, case16b, case17, case18, case19, case20, case21, case22]
+         case16, case16b, case17, case18, case19, case20, case21, case22,
+         case30, case31, case32, case33, case34, case35, case36, case37, case38,
+         case39]
 
 
 def main():

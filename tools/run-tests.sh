@@ -4,7 +4,8 @@
 #   1. cmocka unit tests (build/tests/test_*), one count per test case
 #   2. pcap-tests/*: replay each case against its expect file
 #   3. every capture in ../shared/pcaps replayed in monitor mode: no crash,
-#      exit 0, one JSON line per frame
+#      exit 0, one JSON line per frame; and what it decodes held against
+#      Wireshark's decoding beside it (tools/wireshark_diff.py)
 #   4. shell tests (gw/tests/*.sh): the command line, and live tests in
 #      network namespaces of their own
 #   5. no allocation per packet (valgrind's heap count, 2,000 vs 20,000 frames)
@@ -81,6 +82,19 @@ if [ -d "$SHARED" ]; then
 			bad "$name (exit $rc, $lines lines for ${frames:-?} frames)"
 		fi
 	done
+	# 3b. what outgate decodes (DNS names, TLS SNI, HTTP Host and method)
+	#     against what Wireshark decodes, beside each capture
+	out=$(python3 tools/wireshark_diff.py "$OUTGATE" tools/fidelity_policy.lua \
+	    pcap-tests/wireshark-exceptions "$SHARED"/*.pcap "$SHARED"/*.pcapng 2>&1)
+	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok')
+	pass=$((pass + n_ok))
+	if [ "$n_bad" -gt 0 ] || [ "$n_ok" -eq 0 ]; then
+		printf '%s\n' "$out" | grep -v '^ok ' >&2
+		[ "$n_bad" -gt 0 ] || n_bad=1
+		fail=$((fail + n_bad))
+		failed_names="$failed_names wireshark_diff"
+	fi
 else
 	echo "note: $SHARED not found; third-party captures skipped" >&2
 	skip=$((skip + 1))

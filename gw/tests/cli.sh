@@ -162,7 +162,7 @@ expect_rc 2 "rules install with a flag of run" "$OG" rules install --log x
 one_line_err "rules install --log"
 
 expect_rc 0 "check of a good policy" "$OG" check --policy "$T/allow.lua"
-expect_rc 1 "check of a bad policy" "$OG" check --policy "$T/bad.lua"
+expect_rc 2 "check of a bad policy" "$OG" check --policy "$T/bad.lua"
 expect_grep "$T/err" "bad.lua:3:" "check: FILE:LINE in the error"
 one_line_err "check of a bad policy"
 expect_rc 2 "check of a missing policy" "$OG" check --policy "$T/none.lua"

@@ -92,7 +92,7 @@ for p in base reject inbound; do
 	expect_ok "outgate check accepts live/$p.lua" "$OG" check --policy "$POL/$p.lua"
 done
 out=$("$OG" check --policy "$POL/broken.lua" 2>&1)
-if [ $? -eq 1 ]; then pass "outgate check refuses live/broken.lua"; else fail "outgate check refuses live/broken.lua ($out)"; fi
+if [ $? -eq 2 ]; then pass "outgate check refuses live/broken.lua (exit 2)"; else fail "outgate check refuses live/broken.lua ($out)"; fi
 expect_ok "no gateway: app reaches $O4:80" tcp "$O4" 80
 expect_ok "no gateway: net reaches app $A4:$LP" probe "$A4" "$LP"
 

@@ -463,18 +463,260 @@ test_monitor_mode(void **state)
 	fixture_free(fx);
 }
 
+static struct pkt
+mk_data(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+    uint32_t seq, const char *data)
+{
+	struct pkt p = mk(src, sport, dst, dport, 6, ACK | PKT_TCP_PSH);
+
+	p.tcp_seq = seq;
+	p.payload = (const uint8_t *)data;
+	p.payload_len = strlen(data);
+	return p;
+}
+
+static const char http_get[] = "GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n";
+
+/* A rule with a check: accepted for now, decided once the request head is read. */
 static void
-test_check_fails_closed(void **state)
+test_check_after_handshake(void **state)
 {
 	struct fixture *fx = fixture_new(policy_text, -1, 0);
-	struct pkt a = mk("10.1.0.5", 40000, "198.51.100.10", 8443, 6, SYN);
+	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 8443, 6, SYN);
+	struct pkt sa = mk("198.51.100.10", 8443, "10.1.0.5", 40000, 6, SYN | ACK);
+	struct pkt part = mk_data("10.1.0.5", 40000, "198.51.100.10", 8443, 1001, "GET / HT");
+	struct pkt rest = mk_data("10.1.0.5", 40000, "198.51.100.10", 8443, 1009,
+	    http_get + 8);
+	struct pkt again = mk_data("10.1.0.5", 40000, "198.51.100.10", 8443, 1100, "x");
+	struct engine_stats st;
 	struct decision d;
 
 	(void)state;
-	d = run(fx, &a, T0);
+	syn.tcp_seq = 1000;
+	d = run(fx, &syn, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_string_equal(d.rule, "checked");
+	assert_true(d.pending);
+	assert_true(d.inspect);		/* plain verdicts: the next packets must come */
+	d = run(fx, &sa, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_true(d.pending);
+	d = run(fx, &part, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_true(d.pending);
+	assert_null(d.http_host);
+	d = run(fx, &rest, T0 + 3);	/* completes the head: the check says drop */
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK);
+	assert_string_equal(d.detail, "no");
+	assert_true(d.checked);
+	assert_false(d.pending);
+	assert_false(d.inspect);
+	assert_string_equal(d.http_host, "api.example.com");
+	assert_string_equal(d.http_method, "GET");
+	d = run(fx, &again, T0 + 4);	/* it sticks */
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK);
+	assert_false(d.checked);
+	engine_get_stats(fx->e, &st);
+	assert_int_equal(st.checks, 1);
+	assert_int_equal(st.check_errors, 0);
+	fixture_free(fx);
+}
+
+static const char check_policy[] =
+    "return {\n"
+    "  local_nets = { \"10.1.0.0/16\" },\n"
+    "  %s\n"
+    "  egress = {\n"
+    "    { name = \"c\", proto = \"tcp\", port = 80, to = \"198.51.100.0/24\", check = \"%s\" },\n"
+    "  },\n"
+    "  checks = {\n"
+    "    ok = function(ctx) if ctx.http.host == \"api.example.com\" and\n"
+    "        ctx.flow.dport == 80 and ctx.rule.name == \"c\" then return end\n"
+    "      return \"drop\", \"bad ctx\" end,\n"
+    "    loops = function(ctx) while true do end end,\n"
+    "    junk = function(ctx) return \"maybe\" end,\n"
+    "    reject = function(ctx) return \"reject\", \"nope\" end,\n"
+    "  },\n"
+    "}\n";
+
+static struct decision
+check_flow(const char *check, const char *extra, size_t slots, int flows)
+{
+	char text[2048];
+	struct fixture *fx;
+	struct decision d;
+	int i;
+
+	snprintf(text, sizeof(text), check_policy, extra, check);
+	fx = fixture_new(text, -1, 0);
+	if (slots > 0) {
+		struct engine_opts eo = { .mode = -1, .inspect_slots = slots };
+
+		engine_free(fx->e);
+		assert_non_null(fx->e = engine_new(fx->pol, &eo));
+	}
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < flows; i++) {
+		struct pkt syn = mk("10.1.0.5", (uint16_t)(40000 + i), "198.51.100.10", 80, 6, SYN);
+		struct pkt get = mk_data("10.1.0.5", (uint16_t)(40000 + i), "198.51.100.10", 80,
+		    2001, http_get);
+
+		syn.tcp_seq = 2000;
+		d = run(fx, &syn, T0 + (uint64_t)i * 10);
+		if (!d.pending)
+			break;		/* decided at once: no slot */
+		d = run(fx, &get, T0 + (uint64_t)i * 10 + 1);
+	}
+	fixture_free(fx);
+	return d;
+}
+
+static void
+test_check_answers(void **state)
+{
+	struct decision d;
+
+	(void)state;
+	d = check_flow("ok", "", 0, 1);		/* nothing returned: accept, and the ctx holds */
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_true(d.checked);
+	assert_true(d.inspect);		/* watched until the server answers */
+	d = check_flow("reject", "", 0, 1);
+	assert_int_equal(d.verdict, VERDICT_REJECT);
+	assert_int_equal(d.reason, REASON_CHECK);
+	assert_string_equal(d.detail, "nope");
+	d = check_flow("reject", "mode = \"monitor\",", 0, 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_REJECT);
+	assert_int_equal(d.reason, REASON_CHECK);
+}
+
+/* A check that fails, loops or answers nonsense: on_check_error (drop by default). */
+static void
+test_check_errors(void **state)
+{
+	struct decision d;
+
+	(void)state;
+	d = check_flow("loops", "", 0, 1);
 	assert_int_equal(d.verdict, VERDICT_DROP);
 	assert_int_equal(d.reason, REASON_CHECK_ERROR);
-	assert_string_equal(d.rule, "checked");
+	assert_non_null(strstr(d.detail, "budget"));
+	d = check_flow("junk", "", 0, 1);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_string_equal(d.detail,
+	    "the check returned \"maybe\", not \"accept\", \"drop\" or \"reject\"");
+	d = check_flow("loops", "on_check_error = \"accept\",", 0, 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	d = check_flow("loops", "on_check_error = \"reject\",", 0, 1);
+	assert_int_equal(d.verdict, VERDICT_REJECT);
+	/* one slot is enough for one flow at a time */
+	d = check_flow("ok", "", 1, 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+}
+
+/*
+ * After an accept the client's bytes are still compared until the server
+ * answers: a decoy the server never got cannot pass for the real request.
+ */
+static void
+test_check_watch(void **state)
+{
+	char text[2048];
+	struct fixture *fx;
+	struct decision d;
+	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
+	struct pkt get = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001, http_get);
+	struct pkt same = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001, http_get);
+	struct pkt other = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001,
+	    "GET / HTTP/1.1\r\nHost: evil.example.org\r\n\r\n");
+	struct pkt answer = mk_data("198.51.100.10", 80, "10.1.0.5", 40000, 9001,
+	    "HTTP/1.1 200 OK\r\n\r\n");
+
+	(void)state;
+	snprintf(text, sizeof(text), check_policy, "", "ok");
+	fx = fixture_new(text, -1, 0);
+	syn.tcp_seq = 2000;
+	run(fx, &syn, T0);
+	d = run(fx, &get, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_true(d.inspect);
+	d = run(fx, &same, T0 + 2);		/* a plain retransmission */
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_true(d.inspect);
+	d = run(fx, &other, T0 + 3);		/* the same bytes, rewritten */
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_TCP_OVERLAP);
+	assert_true(d.checked);
+	fixture_free(fx);
+
+	/* the server answers: nothing more to compare, the kernel may take it */
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	run(fx, &get, T0 + 1);
+	d = run(fx, &answer, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_false(d.inspect);
+	d = run(fx, &other, T0 + 3);		/* no longer read */
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_false(d.inspect);
+	fixture_free(fx);
+}
+
+static void
+test_check_no_slot(void **state)
+{
+	struct fixture *fx;
+	struct decision d;
+	char text[2048];
+	struct engine_opts eo = { .mode = -1, .inspect_slots = 1 };
+	struct pkt a = mk("10.1.0.5", 40001, "198.51.100.10", 80, 6, SYN);
+	struct pkt b = mk("10.1.0.5", 40002, "198.51.100.10", 80, 6, SYN);
+	struct engine_stats st;
+
+	(void)state;
+	snprintf(text, sizeof(text), check_policy, "", "ok");
+	fx = fixture_new(text, -1, 0);
+	engine_free(fx->e);
+	assert_non_null(fx->e = engine_new(fx->pol, &eo));
+	d = run(fx, &a, T0);
+	assert_true(d.pending);
+	d = run(fx, &b, T0 + 1);
+	assert_false(d.pending);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_string_equal(d.detail, "no inspection slot free");
+	engine_get_stats(fx->e, &st);
+	assert_int_equal(st.inspect_no_slot, 1);
+	fixture_free(fx);
+}
+
+/* Two copies of the same bytes that differ: an evasion, dropped. */
+static void
+test_tcp_overlap(void **state)
+{
+	struct fixture *fx = fixture_new(policy_text, -1, 0);
+	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 8443, 6, SYN);
+	struct pkt one = mk_data("10.1.0.5", 40000, "198.51.100.10", 8443, 11, "GET / HT");
+	struct pkt two = mk_data("10.1.0.5", 40000, "198.51.100.10", 8443, 11, "POST / H");
+	struct decision d;
+
+	(void)state;
+	syn.tcp_seq = 10;
+	d = run(fx, &syn, T0);
+	d = run(fx, &one, T0 + 1);
+	assert_true(d.pending);
+	d = run(fx, &two, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_TCP_OVERLAP);
+	assert_true(d.checked);
 	fixture_free(fx);
 }
 
@@ -734,7 +976,12 @@ main(void)
 		cmocka_unit_test(test_dropped_first_fragment),
 		cmocka_unit_test(test_malformed_and_not_ip),
 		cmocka_unit_test(test_monitor_mode),
-		cmocka_unit_test(test_check_fails_closed),
+		cmocka_unit_test(test_check_after_handshake),
+		cmocka_unit_test(test_check_answers),
+		cmocka_unit_test(test_check_errors),
+		cmocka_unit_test(test_check_watch),
+		cmocka_unit_test(test_check_no_slot),
+		cmocka_unit_test(test_tcp_overlap),
 		cmocka_unit_test(test_port_reuse_after_close),
 		cmocka_unit_test(test_inbound_cannot_evict_outbound),
 		cmocka_unit_test(test_no_local_nets_first_packet_is_out),

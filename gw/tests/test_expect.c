@@ -49,7 +49,8 @@ test_match(void **state)
 
 	(void)state;
 	x = load("# comment\n\n1 accept allowed web\n2 accept established  # trailing\n"
-	    "3 drop unknown_egress - dir=out\n4 accept unknown_egress would=drop\n", err,
+	    "3 drop unknown_egress - dir=out\n4 accept unknown_egress would=drop\n"
+	    "5 drop check web detail=sni_mismatch\n", err,
 	    sizeof(err));
 	assert_non_null(x);
 	d = dec(0, REASON_ALLOWED, "web", 0, ENGINE_DIR_OUT);
@@ -66,9 +67,16 @@ test_match(void **state)
 	assert_true(expect_frame(x, 4, &d, NULL));
 	d.would = 0;
 	assert_false(expect_frame(x, 4, &d, NULL));
-	assert_false(expect_frame(x, 5, &d, NULL));	/* not listed */
-	assert_int_equal(expect_finish(x, 4, NULL), 0);
-	assert_int_equal(expect_finish(x, 2, NULL), 2);
+	d = dec(1, REASON_CHECK, "web", 1, ENGINE_DIR_OUT);
+	d.detail = "sni_mismatch";
+	assert_true(expect_frame(x, 5, &d, NULL));
+	d.detail = "no_sni";
+	assert_false(expect_frame(x, 5, &d, NULL));
+	d.detail = NULL;
+	assert_false(expect_frame(x, 5, &d, NULL));
+	assert_false(expect_frame(x, 6, &d, NULL));	/* not listed */
+	assert_int_equal(expect_finish(x, 5, NULL), 0);
+	assert_int_equal(expect_finish(x, 2, NULL), 3);
 	expect_free(x);
 	unlink(path);
 }
@@ -86,6 +94,7 @@ test_errors(void **state)
 		{ "1 accept allowed r would=maybe\n", "is not RULE" },
 		{ "1 accept allowed r dir=up\n", "is not RULE" },
 		{ "1 accept allowed r r2\n", "is not RULE" },
+		{ "1 accept allowed r detail=a detail=b\n", "is not RULE" },
 	};
 	char err[256];
 	size_t i;

@@ -1485,6 +1485,10 @@ t_ip4_bad_lengths(void **state)
 	set16(f, ip + 2, 19);
 	assert_int_equal(decode(&p, f), PKT_INVALID);
 	assert_string_equal(p.why, "ipv4 total length shorter than its header");
+	/* total length 0: segmentation offload, the frame's length */
+	set16(f, ip + 2, 0);
+	assert_int_equal(decode(&p, f), PKT_OK);
+	assert_int_equal(p.l3_len, 60);
 	/* total length too small for the TCP header */
 	set16(f, ip + 2, 30);
 	assert_int_equal(decode(&p, f), PKT_INVALID);

@@ -105,6 +105,11 @@ end() {
 		echo "# --- $(basename "$f") (first 40 lines)"
 		diag 40 <"$f"
 	done
+	for f in "$T/$NAME".*.log; do
+		[ -f "$f" ] || continue
+		echo "# --- $(basename "$f"): records that are not accept (first 20)"
+		grep -v '"verdict":"accept"' "$f" | diag 20
+	done
 	if ns_exists "$NS"; then
 		echo "# --- outgate rules in $NS now"
 		{ ip netns exec "$NS" iptables-save; ip netns exec "$NS" ip6tables-save; } 2>&1 |
