@@ -187,15 +187,11 @@ push_dns(lua_State *L, const struct dns_msg *m)
 }
 
 static void
-push_tls(lua_State *L, const struct inspect_info *fi)
+push_alpn(lua_State *L, const struct inspect_info *fi)
 {
-	const char *v, *p, *comma;
+	const char *p, *comma;
 	int n = 0;
-	size_t i;
 
-	lua_createtable(L, 0, 5);
-	if (fi->sni[0] != '\0')
-		set_str(L, "sni", fi->sni);
 	lua_newtable(L);
 	for (p = fi->alpn; *p != '\0'; p = *comma != '\0' ? comma + 1 : comma) {
 		if ((comma = strchr(p, ',')) == NULL)
@@ -203,17 +199,72 @@ push_tls(lua_State *L, const struct inspect_info *fi)
 		lua_pushlstring(L, p, (size_t)(comma - p));
 		lua_rawseti(L, -2, ++n);
 	}
-	lua_setfield(L, -2, "alpn");
+}
+
+static void
+push_versions(lua_State *L, const struct inspect_info *fi)
+{
+	const char *v;
+	size_t i;
+	int n = 0;
+
 	lua_newtable(L);
-	for (i = 0, n = 0; i < fi->nversions; i++)
+	for (i = 0; i < fi->nversions; i++)
 		if ((v = tls_version_name(fi->versions[i])) != NULL) {
 			lua_pushstring(L, v);
 			lua_rawseti(L, -2, ++n);
 		}
-	lua_setfield(L, -2, "versions");
+}
+
+/*
+ * The call being made; ctx's fields are built from it on first use.  Only
+ * read under lua_lock, and NULL outside a call, so a ctx that a check kept
+ * somewhere reads as empty afterwards instead of pointing at a gone flow.
+ */
+static const struct call *current;
+
+/* ctx.tls's __index: its lists, built when a check first reads them. */
+static int
+tls_index(lua_State *L)
+{
+	const char *k = lua_tostring(L, 2);
+
+	if (current == NULL || current->fi == NULL || k == NULL)
+		return 0;
+	if (strcmp(k, "alpn") == 0)
+		push_alpn(L, current->fi);
+	else if (strcmp(k, "versions") == 0)
+		push_versions(L, current->fi);
+	else
+		return 0;
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+static char tls_meta_key;
+
+static void
+push_tls(lua_State *L, const struct inspect_info *fi)
+{
+	const char *v;
+
+	lua_createtable(L, 0, 5);
+	if (fi->sni[0] != '\0')
+		set_str(L, "sni", fi->sni);
 	if ((v = tls_version_name(fi->max_version)) != NULL)
 		set_str(L, "version", v);
 	set_bool(L, "ech", fi->ech);
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &tls_meta_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_createtable(L, 0, 1);
+		lua_pushcfunction(L, tls_index);
+		lua_setfield(L, -2, "__index");
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &tls_meta_key);
+	}
+	lua_setmetatable(L, -2);
 }
 
 static void
@@ -228,12 +279,6 @@ push_http(lua_State *L, const struct inspect_info *fi)
 	lua_setfield(L, -2, "version");
 }
 
-/*
- * The call being made; ctx's fields are built from it on first use.  Only
- * read under lua_lock, and NULL outside a call, so a ctx that a check kept
- * somewhere reads as empty afterwards instead of pointing at a gone flow.
- */
-static const struct call *current;
 static char ctx_meta_key;	/* registry: the metatable of every ctx */
 
 /* ctx's __index: build the field k once, keep it in ctx, return it. */

@@ -440,6 +440,14 @@ print_stats(const struct daemon *d)
 		    (unsigned long long)es.by_verdict[VERDICT_DROP],
 		    (unsigned long long)es.by_verdict[VERDICT_REJECT],
 		    (unsigned long long)qs.enobufs);
+		if (es.checks > 0 || es.dns_learnt > 0 || es.inspect_no_slot > 0)
+			diag_warnx("stopped: queue=%u checks=%llu check_errors=%llu "
+			    "inspect_no_slot=%llu dns_learnt=%llu dns_ignored=%llu",
+			    d->w[i].queue, (unsigned long long)es.checks,
+			    (unsigned long long)es.check_errors,
+			    (unsigned long long)es.inspect_no_slot,
+			    (unsigned long long)es.dns_learnt,
+			    (unsigned long long)es.dns_ignored);
 		if (d->w[i].at != NULL)
 			print_attrib_stats(&d->w[i]);
 	}

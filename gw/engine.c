@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "diag.h"
+#include "dnscache.h"
 #include "engine.h"
 #include "flow.h"
 #include "frag.h"
@@ -17,6 +18,12 @@
 
 #define ENGINE_FRAG_SLOTS	4096
 #define ENGINE_EXPIRE_BUDGET	4	/* expired flows reaped per packet */
+
+static const char *const private_names[] = { "10.0.0.0/8", "172.16.0.0/12",
+	"192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+	"0.0.0.0/8", "::1/128", "::/128", "fc00::/7", "fe80::/10",
+	"::ffff:0.0.0.0/96" };
+#define NPRIVATE	(sizeof(private_names) / sizeof(private_names[0]))
 
 /* flow->rule holds an egress index, or an inbound index with this bit set. */
 #define RULE_INBOUND	0x40000000
@@ -30,6 +37,9 @@ struct engine {
 	struct flow_table	*flows;
 	struct frag_table	*frags;
 	struct inspector	*insp;
+	struct dnscache		*dns;		/* address -> names, per owner */
+	struct cidr		private_nets[NPRIVATE];
+	uint64_t		now;		/* the packet's clock */
 	bool			inspect_all;
 	struct engine_stats	st;
 	char			detail[320];	/* a check's reason or error, for d->detail */
@@ -63,6 +73,12 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_HTTP_BAD_HOST] = "http_bad_host",
 	[REASON_HTTP_SPACE_BEFORE_COLON] = "http_space_before_colon",
 	[REASON_HTTP_HOST_MISMATCH] = "http_host_mismatch",
+	[REASON_NO_DNS_PROVENANCE] = "no_dns_provenance",
+	[REASON_DNS_EXPIRED] = "dns_expired",
+	[REASON_DNS_DENIED] = "dns_denied",
+	[REASON_SNI_MISMATCH] = "sni_mismatch",
+	[REASON_HOST_MISMATCH] = "host_mismatch",
+	[REASON_PRIVATE_ADDRESS] = "private_address",
 };
 
 const char *
@@ -124,16 +140,22 @@ flow_ended(const struct flow *f, void *arg)
 
 	if (f->insp != 0 && e->insp != NULL)
 		inspector_close(e->insp, f);
+	if (f->byname && e->dns != NULL)
+		dnscache_release(e->dns, f->skey, &f->key.dst);
 }
 
 struct engine *
 engine_new(const struct policy *pol, const struct engine_opts *opts)
 {
 	struct engine *e;
+	struct dnscache_opts dco;
 	size_t cap = ENGINE_DEFAULT_FLOWS;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
+	memset(&dco, 0, sizeof(dco));
+	for (size_t i = 0; i < NPRIVATE; i++)
+		(void)cidr_parse(&e->private_nets[i], private_names[i]);
 	if (opts != NULL && opts->flow_capacity > 0)
 		cap = opts->flow_capacity;
 	e->pol = pol;
@@ -151,6 +173,11 @@ engine_new(const struct policy *pol, const struct engine_opts *opts)
 		goto fail;
 	if ((e->insp = inspector_new(opts != NULL ? opts->inspect_slots : 0)) == NULL)
 		goto fail;
+	dco.min_ttl = pol->dns.min_ttl;
+	dco.max_ttl = pol->dns.max_ttl;
+	dco.grace = pol->dns.grace;
+	if ((e->dns = dnscache_new(&dco)) == NULL)
+		goto fail;
 	flow_on_end(e->flows, flow_ended, e);
 	return e;
 fail:
@@ -166,6 +193,7 @@ engine_free(struct engine *e)
 	flow_table_free(e->flows);	/* first: its on_end gives slots back */
 	frag_table_free(e->frags);
 	inspector_free(e->insp);
+	dnscache_free(e->dns);
 	free(e);
 }
 
@@ -461,8 +489,13 @@ settle(struct engine *e, struct flow *f, struct decision *d, int verdict, int re
 	f->reason = d->reason;
 	f->pending = 0;
 	f->watch = 0;
-	if (d->would != VERDICT_ACCEPT)
+	if (d->would != VERDICT_ACCEPT) {
 		flow_set_class(e->flows, f, FLOW_CLASS_DENIED);
+		if (f->byname) {	/* a refused flow keeps no name in grace */
+			dnscache_release(e->dns, f->skey, &f->key.dst);
+			f->byname = 0;
+		}
+	}
 	d->pending = false;
 	d->checked = true;
 	d->inspect = d->would == VERDICT_ACCEPT && wants_inspection(&f->key);
@@ -501,6 +534,59 @@ fail_check(struct engine *e, struct flow *f, struct decision *d, const char *why
 	d->detail = e->detail;
 }
 
+struct exact_arg {
+	const char			*name;
+	const struct policy_rule	*rule;
+};
+
+static bool
+is_exact(void *arg, const char *name)
+{
+	const struct exact_arg *x = arg;
+
+	return strcmp(name, x->name) == 0 && policy_host_match(x->rule, name);
+}
+
+/*
+ * A flow allowed by name says which name it wants: over TLS the SNI, over
+ * HTTP the Host must be a name its owner resolved to this address (and one
+ * the rule names).  Otherwise another tenant of a CDN address could be
+ * reached with an allowed tenant's lookup.  true: settled as a mismatch.
+ */
+static bool
+name_mismatch(struct engine *e, struct flow *f, struct decision *d,
+    const struct inspect_info *fi)
+{
+	struct exact_arg x;
+	int reason;
+	size_t i = (size_t)(f->rule & ~RULE_INBOUND);
+
+	if (fi == NULL || (f->rule & RULE_INBOUND) || i >= e->pol->negress)
+		return false;
+	if (fi->tls) {
+		x.name = fi->sni;
+		reason = REASON_SNI_MISMATCH;
+	} else if (fi->http) {
+		x.name = fi->host;
+		reason = REASON_HOST_MISMATCH;
+	} else if (fi->tls_error != NULL) {
+		x.name = "";	/* TLS whose name cannot be read: not the name */
+		reason = REASON_SNI_MISMATCH;
+	} else {
+		return false;	/* neither TLS nor HTTP: no name to hold it to */
+	}
+	x.rule = &e->pol->egress[i];
+	if (x.name[0] != '\0' && dnscache_lookup(e->dns, f->skey, &f->key.dst,
+	    e->now, is_exact, &x, NULL) >= DNSCACHE_GRACE)
+		return false;
+	snprintf(e->detail, sizeof(e->detail), "%s %s is not a name this address "
+	    "was resolved for", reason == REASON_SNI_MISMATCH ? "sni" : "host",
+	    x.name[0] != '\0' ? x.name : "(none)");
+	settle(e, f, d, VERDICT_DROP, reason);
+	d->detail = e->detail;
+	return true;
+}
+
 static void
 run_check(struct engine *e, struct flow *f, struct decision *d,
     const struct inspect_info *fi)
@@ -514,6 +600,13 @@ run_check(struct engine *e, struct flow *f, struct decision *d,
 		return;
 	}
 	idx = (size_t)(f->rule & ~RULE_INBOUND);
+	if (f->byname && name_mismatch(e, f, d, fi))
+		return;
+	if (inbound ? idx >= e->pol->ninbound || e->pol->inbound[idx].check == NULL :
+	    idx >= e->pol->negress || e->pol->egress[idx].check == NULL) {
+		settle(e, f, d, VERDICT_ACCEPT, REASON_ALLOWED);	/* no Lua check */
+		return;
+	}
 	e->st.checks++;
 	if (check_run(e->pol, inbound, idx, f, fi, f->origin == FLOW_ORIGIN_INSIDE ?
 	    "out" : "in", &cr) == -1) {
@@ -543,6 +636,81 @@ run_check(struct engine *e, struct flow *f, struct decision *d,
 	}
 }
 
+/* lower-case, no trailing dot, into buf */
+static const char *
+lower(char *buf, size_t len, const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0' && n < len - 1; n++)
+		buf[n] = s[n] >= 'A' && s[n] <= 'Z' ? (char)(s[n] - 'A' + 'a') : s[n];
+	if (n > 0 && buf[n - 1] == '.')
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Whether some rule's `host` names name (then a query for it may go). */
+static bool
+name_named(const struct policy *pol, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pol->negress; i++)
+		if (pol->egress[i].nhosts > 0 &&
+		    policy_host_match(&pol->egress[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * A DNS message on a flow the inside started to port 53.  An answer (the
+ * reply way, on an accepted flow) teaches the DNS table, for the flow's
+ * owner, before its packet goes on: the client's first connection never
+ * races it.  A query is policed when the policy uses names or has a `dns`
+ * table: its type must be A, AAAA or one of dns.qtypes, and its name one
+ * that a host rule names (unless dns.any_name).  -1: a query denied, with
+ * d's verdict and e->detail set.
+ */
+static int
+dns_packet(struct engine *e, struct flow *f, int fdir, const struct dns_msg *m,
+    uint64_t now_us, struct decision *d)
+{
+	const struct policy *pol = e->pol;
+	const char *why = NULL;
+	char name[DNS_NAME_BUF];
+	int n;
+
+	if (f->origin != FLOW_ORIGIN_INSIDE || f->key.dport != 53)
+		return 0;
+	if (m->response) {
+		if (fdir != FLOW_DIR_REPLY || f->would != VERDICT_ACCEPT)
+			return 0;
+		if ((n = dnscache_learn(e->dns, f->skey, m, now_us, &why)) > 0)
+			e->st.dns_learnt += (uint64_t)n;
+		else if (n < 0)
+			e->st.dns_ignored++;
+		return 0;
+	}
+	if (fdir != FLOW_DIR_ORIG || !m->has_question ||
+	    (pol->nhostrules == 0 && !pol->dns.given))
+		return 0;
+	if (!policy_qtype_ok(pol, m->qtype)) {
+		snprintf(e->detail, sizeof(e->detail), "query type %u is not A, AAAA "
+		    "or one of dns.qtypes", m->qtype);
+	} else if (!pol->dns.any_name && pol->nhostrules > 0 &&
+	    (m->qname_lossy || !name_named(pol, lower(name, sizeof(name), m->qname)))) {
+		snprintf(e->detail, sizeof(e->detail), "no host rule names %.256s",
+		    m->qname_lossy ? "a name with odd bytes" : name);
+	} else {
+		return 0;
+	}
+	set_verdict(e, d, VERDICT_DROP, REASON_DNS_DENIED);
+	d->detail = e->detail;
+	d->checked = true;	/* a decision about this query: a log record */
+	return -1;
+}
+
 /*
  * Feed p to f's inspection.  What it completed goes to d; a flow whose check
  * was waiting gets its verdict once the handshake is read (or an evasion is
@@ -550,7 +718,7 @@ run_check(struct engine *e, struct flow *f, struct decision *d,
  */
 static void
 inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
-    struct decision *d)
+    uint64_t now_us, struct decision *d)
 {
 	struct inspect_result ir;
 	int reason;
@@ -571,6 +739,24 @@ inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
 	d->tls_alpn = ir.tls_alpn;
 	d->http_host = ir.http_host;
 	d->http_method = ir.http_method;
+	if (ir.dns_split && fdir == FLOW_DIR_ORIG && f->origin == FLOW_ORIGIN_INSIDE &&
+	    f->key.dport == 53 && (e->pol->nhostrules > 0 || e->pol->dns.given)) {
+		/* a query this gateway cannot read is a query it cannot police */
+		snprintf(e->detail, sizeof(e->detail), "a dns query split over tcp "
+		    "segments");
+		set_verdict(e, d, VERDICT_DROP, REASON_DNS_DENIED);
+		d->detail = e->detail;
+		d->checked = true;
+		return;
+	}
+	if (ir.dns != NULL && dns_packet(e, f, fdir, ir.dns, now_us, d) == -1) {
+		/* a query the policy does not let out: this packet is dropped */
+		if (f->pending) {
+			settle(e, f, d, VERDICT_DROP, REASON_DNS_DENIED);
+			d->detail = e->detail;
+		}
+		return;
+	}
 	if (ir.state == INSPECT_MORE || f->insp == 0)
 		return;
 	if (!f->pending) {
@@ -585,6 +771,81 @@ inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
 		return;
 	}
 	run_check(e, f, d, inspector_info(e->insp, f));
+}
+
+/* Private (RFC 1918, ULA, CGNAT), loopback, link-local, unspecified. */
+static bool
+is_private(const struct engine *e, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < NPRIVATE; i++)
+		if (cidr_contains(&e->private_nets[i], a))
+			return true;
+	return false;
+}
+
+static bool
+in_cidrs(const struct cidr *c, size_t n, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cidr_contains(&c[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * The owner a DNS answer is learnt for and a flow is checked against: its
+ * cgroup (a container), else its program, else its uid; 0, the host, when
+ * nothing is known.
+ */
+static uint64_t
+subject_key(const struct policy_subject *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	char buf[24];
+	const char *id;
+	char tag;
+
+	if (s == NULL || !s->known)
+		return 0;
+	if (s->cgroup != NULL && strcmp(s->cgroup, "/") != 0)
+		id = s->cgroup, tag = 'c';
+	else if (s->exe != NULL)
+		id = s->exe, tag = 'e';
+	else if (s->uid != POLICY_ID_NONE) {
+		snprintf(buf, sizeof(buf), "%u", s->uid);
+		id = buf, tag = 'u';
+	} else
+		return 0;
+	h = (h ^ (uint8_t)tag) * 1099511628211ULL;
+	for (; *id != '\0'; id++)
+		h = (h ^ (uint8_t)*id) * 1099511628211ULL;
+	return h | 1;	/* never 0 */
+}
+
+struct names_arg {
+	struct engine	*e;
+	uint64_t	skey;
+	uint64_t	now;
+};
+
+static bool
+name_in_rule(void *arg, const char *name)
+{
+	return policy_host_match(arg, name);
+}
+
+/* policy_names_fn: where r's names stand for the flow k in the DNS table. */
+static int
+rule_names(void *arg, const struct policy_rule *r, const struct flow_key *k)
+{
+	struct names_arg *na = arg;
+
+	return (int)dnscache_lookup(na->e->dns, na->skey, &k->dst, na->now,
+	    name_in_rule, (void *)(uintptr_t)r, NULL);
 }
 
 /*
@@ -632,8 +893,9 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	enum engine_dir dir = dir_new(e, p, hint);
 	enum flow_class cls;
 	struct flow *f;
-	int idx, verdict, reason;
-	bool store;
+	uint64_t skey;
+	int idx, verdict, reason, host_state = -1;
+	bool store, byname = false;
 
 	d->dir = (uint8_t)dir;
 	if (p->proto == IPPROTO_TCP && p->has_l4 &&
@@ -654,21 +916,45 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 
 	if (e->owner != NULL)
 		d->subject = e->owner(e->owner_arg, k, now_us);
-	idx = policy_match(pol, dir == ENGINE_DIR_IN, k, d->subject);
+	skey = subject_key(d->subject);
+	if (dir == ENGINE_DIR_OUT && pol->nhostrules > 0) {
+		struct names_arg na = { e, skey, now_us };
+
+		idx = policy_match_names(pol, k, d->subject, rule_names, &na,
+		    &host_state);
+	} else {
+		idx = policy_match(pol, dir == ENGINE_DIR_IN, k, d->subject);
+	}
 	if (idx >= 0) {
 		r = dir == ENGINE_DIR_IN ? &pol->inbound[idx] : &pol->egress[idx];
 		d->rule = r->name;
 		d->rule_ref = dir == ENGINE_DIR_IN ? idx | RULE_INBOUND : idx;
+		byname = dir == ENGINE_DIR_OUT && r->nhosts > 0 && r->nto == 0;
 	}
 	if (r == NULL) {
 		if (dir == ENGINE_DIR_OUT) {
 			verdict = pol->unknown_egress == VERDICT_REJECT ?
 			    VERDICT_REJECT : VERDICT_DROP;
-			reason = REASON_UNKNOWN_EGRESS;
+			reason = host_state == 0 ? REASON_NO_DNS_PROVENANCE :
+			    host_state == 1 ? REASON_DNS_EXPIRED : REASON_UNKNOWN_EGRESS;
 		} else {
 			verdict = VERDICT_DROP;
 			reason = REASON_UNSOLICITED_INBOUND;
 		}
+		cls = FLOW_CLASS_DENIED;
+	} else if (byname && is_private(e, &k->dst) && !r->private_ok) {
+		/* a name anyone can point at 127.0.0.1 or 10.0.0.1 */
+		verdict = VERDICT_DROP;
+		reason = REASON_PRIVATE_ADDRESS;
+		d->detail = "a name led to a private, loopback or link-local address";
+		cls = FLOW_CLASS_DENIED;
+	} else if (dir == ENGINE_DIR_OUT && pol->dns.nresolvers > 0 &&
+	    (k->dport == 53 || k->dport == 853) && (k->proto == IPPROTO_UDP ||
+	    k->proto == IPPROTO_TCP) &&
+	    !in_cidrs(pol->dns.resolvers, pol->dns.nresolvers, &k->dst)) {
+		verdict = VERDICT_DROP;
+		reason = REASON_DNS_DENIED;
+		d->detail = "not a resolver the policy names";
 		cls = FLOW_CLASS_DENIED;
 	} else {
 		verdict = VERDICT_ACCEPT;
@@ -706,15 +992,23 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 		f->gid = d->subject->gid;
 		f->pid = d->subject->pid;
 	}
+	f->skey = skey;
+	if (byname && d->would == VERDICT_ACCEPT) {
+		f->byname = 1;	/* held in the DNS table while it lives */
+		dnscache_hold(e->dns, skey, &k->dst);
+	}
 	flow_update(e->flows, f, FLOW_DIR_ORIG, p->tcp_flags, p->l3_len, now_us);
 	d->flow_id = f->id;
 	d->flow = f;
 	d->new_flow = true;
-	if (r != NULL && r->check != NULL) {
+	if (r != NULL && d->would == VERDICT_ACCEPT &&
+	    (r->check != NULL || (f->byname && k->proto == IPPROTO_TCP))) {
 		/*
 		 * Accepted for now: the check runs once the handshake it needs
-		 * is read, and its verdict then sticks.  Without a slot to read
-		 * it in, the check cannot run: the policy's on_check_error.
+		 * is read, and its verdict then sticks (a flow allowed by name
+		 * has one built in: its SNI or Host must be that name).
+		 * Without a slot to read it in, the check cannot run: the
+		 * policy's on_check_error.
 		 */
 		if (inspector_open(e->insp, f, p, d->subject) == -1) {
 			e->st.inspect_no_slot++;
@@ -726,7 +1020,7 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	    k->proto == IPPROTO_UDP) && !wants_inspection(k)) {
 		(void)inspector_open_watch(e->insp, f, p);	/* replay: to show it */
 	}
-	inspect(e, f, FLOW_DIR_ORIG, p, d);
+	inspect(e, f, FLOW_DIR_ORIG, p, now_us, d);
 	d->pending = f->pending != 0;
 	d->inspect = f->pending || f->watch ||
 	    (f->would == VERDICT_ACCEPT && wants_inspection(&f->key));
@@ -832,8 +1126,9 @@ decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 		flow_update(e->flows, f, fdir, p->tcp_flags, p->l3_len, now_us);
 		if (f->insp == 0 && dns_recheck(e, f, fdir, p))
 			d->pending = true;
-		if (f->insp != 0 || (e->inspect_all && wants_inspection(&f->key)))
-			inspect(e, f, fdir, p, d);
+		if (f->insp != 0 || (wants_inspection(&f->key) &&
+		    (e->inspect_all || e->pol->nhostrules > 0 || e->pol->dns.given)))
+			inspect(e, f, fdir, p, now_us, d);
 	} else {
 		decide_new(e, p, &k, hint, now_us, d);
 	}
@@ -845,10 +1140,12 @@ engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 {
 	memset(d, 0, sizeof(*d));
 	d->rule_ref = -1;
+	e->now = now_us;
+	/* first, so that a flow past its time holds nothing for this decision */
+	flow_expire(e->flows, now_us, ENGINE_EXPIRE_BUDGET);
 	decide(e, p, hint, now_us, d);
 	if (p->status == PKT_OK && p->frag && p->frag_off == 0)
 		remember_first_fragment(e, p, d, now_us);
-	flow_expire(e->flows, now_us, ENGINE_EXPIRE_BUDGET);
 	e->st.packets++;
 	e->st.by_verdict[d->verdict]++;
 	e->st.by_reason[d->reason]++;

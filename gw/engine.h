@@ -41,6 +41,12 @@ enum reason {
 	REASON_HTTP_BAD_HOST,
 	REASON_HTTP_SPACE_BEFORE_COLON,
 	REASON_HTTP_HOST_MISMATCH,
+	REASON_NO_DNS_PROVENANCE,	/* a host rule held, but the owner never resolved its names to this address */
+	REASON_DNS_EXPIRED,		/* it did, but the answer's TTL (and grace) passed */
+	REASON_DNS_DENIED,		/* a query to a resolver, for a name or of a type the policy does not allow */
+	REASON_SNI_MISMATCH,		/* allowed by name, but the ClientHello names another */
+	REASON_HOST_MISMATCH,		/* allowed by name, but the HTTP Host is another */
+	REASON_PRIVATE_ADDRESS,		/* a name led to a private, loopback or link-local address */
 	REASON_COUNT
 };
 
@@ -106,6 +112,8 @@ struct engine_stats {
 	uint64_t	checks;		/* Lua checks run */
 	uint64_t	check_errors;	/* of those, failed (error, budget, bad answer) */
 	uint64_t	inspect_no_slot;	/* flows that needed an inspection slot and found none */
+	uint64_t	dns_learnt;	/* (address, name) entries learnt from answers */
+	uint64_t	dns_ignored;	/* answers the table did not take */
 };
 
 struct engine;

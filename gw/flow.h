@@ -78,6 +78,8 @@ struct flow {
 	uint32_t	uid, gid;	/* its owner's, POLICY_ID_NONE (~0) unknown */
 	uint32_t	pid;		/* its owner's, 0 unknown */
 	uint32_t	insp;		/* its inspection slot + 1, 0 none */
+	uint64_t	skey;		/* its owner, for the DNS table: 0 the host */
+	uint8_t		byname;		/* allowed by a `host` rule: the DNS table holds it */
 	uint8_t		pending;	/* accepted for now: its check has not run yet */
 	uint8_t		watch;		/* accepted by its check; its client bytes still
 					   compared until the server answers */

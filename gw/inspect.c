@@ -308,6 +308,7 @@ parse(struct inspector *in, struct slot *sl, const struct flow *f, bool final,
 			fi->proto = INSPECT_DNS;
 			(void)dns_parse(data + off, mlen, &in->dns);
 			fi->dns = &in->dns;
+			r->dns = &in->dns;
 			if (in->dns.has_question)
 				r->dns_qname = in->dns.qname;
 			in->st.dns++;
@@ -386,6 +387,7 @@ dns_alone(struct inspector *in, struct slot *sl, const struct pkt *p,
 	(void)dns_parse(p->payload, p->payload_len, &in->dns);
 	if (in->dns.has_question)
 		r->dns_qname = in->dns.qname;
+	r->dns = &in->dns;
 	in->st.dns++;
 	if (sl != NULL && !sl->done) {
 		sl->info.proto = INSPECT_DNS;
@@ -395,6 +397,28 @@ dns_alone(struct inspector *in, struct slot *sl, const struct pkt *p,
 		    p->payload_len : INSPECT_PAYLOAD_MAX;
 		finish(sl, INSPECT_READY, NULL, in->dns.why);
 	}
+}
+
+/*
+ * DNS over TCP after a flow's first message (or on a flow read for nothing
+ * else): one segment that holds a whole message at its start, as resolvers
+ * and stub resolvers send them.  One that does not is marked dns_split: the
+ * caller cannot police what it cannot read.
+ */
+static void
+dns_segment(struct inspector *in, const struct pkt *p, struct inspect_result *r)
+{
+	size_t off, mlen;
+
+	if (dns_tcp_message(p->payload, p->payload_len, &off, &mlen) != 0) {
+		r->dns_split = true;
+		return;
+	}
+	(void)dns_parse(p->payload + off, mlen, &in->dns);
+	if (in->dns.has_question)
+		r->dns_qname = in->dns.qname;
+	r->dns = &in->dns;
+	in->st.dns++;
 }
 
 void
@@ -420,6 +444,11 @@ inspector_packet(struct inspector *in, struct flow *f, int fdir,
 			sl->info.proto = INSPECT_OTHER;
 			finish(sl, INSPECT_READY, NULL, NULL);
 		}
+		goto out;
+	}
+	if ((sl == NULL || sl->done) && p->proto == IPPROTO_TCP &&
+	    (p->sport == 53 || p->dport == 53) && p->payload_len > 0) {
+		dns_segment(in, p, r);
 		goto out;
 	}
 	if (sl == NULL || sl->done || p->proto != IPPROTO_TCP) {

@@ -46,6 +46,8 @@ struct inspect_result {
 	const char	*tls_alpn;
 	const char	*http_host;
 	const char	*http_method;
+	const struct dns_msg *dns;	/* the DNS message this packet held, or NULL */
+	bool		dns_split;	/* DNS over TCP not read: no whole message at the segment's start */
 };
 
 /* All a flow's inspection knows, for its check's ctx.  Names lower-cased. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -1049,6 +1050,18 @@ f_host(struct field *f)
 }
 
 static int
+f_private(struct field *f)
+{
+	lua_State *L = f->ld->L;
+
+	if (lua_type(L, f->v) != LUA_TBOOLEAN)
+		return lerr(f->ld, f->a.line, "%s: expected true or false, got %s",
+		    f->what, luaL_typename(L, f->v));
+	f->r->private_ok = lua_toboolean(L, f->v);
+	return 0;
+}
+
+static int
 f_exe(struct field *f)
 {
 	return compile_strs(f->ld, f->v, f->a, f->what, exe_item, &f->r->exe,
@@ -1092,10 +1105,12 @@ static const struct {
 	{ "to", f_to }, { "src", f_src }, { "from", f_from },
 	{ "host", f_host }, { "exe", f_exe }, { "uid", f_uid },
 	{ "gid", f_gid }, { "cgroup", f_cgroup }, { "check", f_check },
+	{ "private", f_private },
 };
 
 static const char *const rule_keys[] = { "name", "proto", "port", "to",
-	"src", "from", "host", "exe", "uid", "gid", "cgroup", "check", NULL };
+	"src", "from", "host", "exe", "uid", "gid", "cgroup", "check", "private",
+	NULL };
 
 static int
 compile_rule(struct ld *ld, int t, struct at a, bool inbound, size_t i,
@@ -1227,6 +1242,135 @@ compile_checks(struct ld *ld, int t, struct at top)
 	return 0;
 }
 
+static const struct {
+	const char	*name;
+	uint16_t	type;
+} qtype_names[] = {
+	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
+	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
+	{ "NAPTR", 35 }, { "DS", 43 }, { "DNSKEY", 48 }, { "SVCB", 64 },
+	{ "HTTPS", 65 }, { "CAA", 257 }, { "ANY", 255 },
+};
+
+/* A query type: a name of qtype_names or a number. */
+static int
+qtype_item(struct ld *ld, int v, struct at a, const char *what, uint16_t *out)
+{
+	lua_State *L = ld->L;
+	lua_Integer x;
+	const char *s;
+	char buf[96];
+	size_t i, len;
+
+	if (want_int(L, v, 1, 65535, &x) == 0) {
+		*out = (uint16_t)x;
+		return 0;
+	}
+	if (lua_type(L, v) == LUA_TSTRING) {
+		s = lua_tolstring(L, v, &len);
+		for (i = 0; i < sizeof(qtype_names) / sizeof(qtype_names[0]); i++)
+			if (strcasecmp(s, qtype_names[i].name) == 0) {
+				*out = qtype_names[i].type;
+				return 0;
+			}
+	}
+	return lerr(ld, a.line, "%s: %s is not a DNS query type (a name such as "
+	    "\"TXT\" or \"HTTPS\", or a number 1-65535)", what,
+	    show(L, v, buf, sizeof(buf)));
+}
+
+/* A whole number of seconds in [0, 86400]. */
+static int
+get_seconds(struct ld *ld, int t, struct at a, const char *key, uint32_t *out)
+{
+	lua_State *L = ld->L;
+	struct at ka = at_key(ld, a, key);
+	lua_Integer x;
+	char buf[96];
+
+	if (rawfield(L, t, key) == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (want_int(L, -1, 0, 86400, &x) == -1)
+		return lerr(ld, ka.line, "dns.%s: %s is not a number of seconds "
+		    "(0-86400)", key, show(L, -1, buf, sizeof(buf)));
+	*out = (uint32_t)x;
+	lua_pop(L, 1);
+	return 0;
+}
+
+static const char *const dns_keys[] = { "resolvers", "min_ttl", "max_ttl",
+	"grace", "any_name", "qtypes", NULL };
+
+/* `dns = { resolvers, min_ttl, max_ttl, grace, any_name, qtypes }`. */
+static int
+compile_dns(struct ld *ld, int t, struct at top)
+{
+	lua_State *L = ld->L;
+	struct policy_dns *d = &ld->p->dns;
+	char iwhat[96];
+	struct at a, ia;
+	size_t n, i;
+	int v, top_i = lua_gettop(L);
+
+	d->min_ttl = 5;
+	d->max_ttl = 300;
+	d->grace = 30;
+	if (rawfield(L, t, "dns") == LUA_TNIL) {
+		lua_settop(L, top_i);
+		return 0;
+	}
+	v = lua_gettop(L);
+	a = at_key(ld, top, "dns");
+	if (lua_type(L, v) != LUA_TTABLE)
+		return lerr(ld, a.line, "dns: expected a table, got %s",
+		    luaL_typename(L, v));
+	d->given = true;
+	if (check_keys(ld, v, a, dns_keys, "dns") == -1)
+		return -1;
+	if (get_seconds(ld, v, a, "min_ttl", &d->min_ttl) == -1 ||
+	    get_seconds(ld, v, a, "max_ttl", &d->max_ttl) == -1 ||
+	    get_seconds(ld, v, a, "grace", &d->grace) == -1)
+		return -1;
+	if (d->max_ttl == 0)
+		return lerr(ld, at_key(ld, a, "max_ttl").line, "dns.max_ttl: 0 would "
+		    "keep no answer; at least 1");
+	if (d->min_ttl > d->max_ttl)
+		return lerr(ld, at_key(ld, a, "min_ttl").line, "dns.min_ttl: %u is "
+		    "more than dns.max_ttl (%u)", d->min_ttl, d->max_ttl);
+	if (rawfield(L, v, "any_name") != LUA_TNIL) {
+		if (lua_type(L, -1) != LUA_TBOOLEAN)
+			return lerr(ld, at_key(ld, a, "any_name").line, "dns.any_name: "
+			    "expected true or false, got %s", luaL_typename(L, -1));
+		d->any_name = lua_toboolean(L, -1);
+	}
+	lua_pop(L, 1);
+	if (rawfield(L, v, "resolvers") != LUA_TNIL &&
+	    compile_cidrs(ld, lua_gettop(L), at_key(ld, a, "resolvers"),
+	    "dns.resolvers", &d->resolvers, &d->nresolvers) == -1)
+		return -1;
+	lua_pop(L, 1);
+	if (rawfield(L, v, "qtypes") != LUA_TNIL) {
+		int q = lua_gettop(L);
+		struct at qa = at_key(ld, a, "qtypes");
+
+		if (count_items(ld, q, qa, "dns.qtypes", &n) == -1)
+			return -1;
+		if ((d->qtypes = calloc(n + 1, sizeof(*d->qtypes))) == NULL)
+			return oom(ld);
+		d->nqtypes = n;
+		for (i = 0; i < n; i++) {
+			push_item(ld, q, i, qa, "dns.qtypes", &ia, iwhat, sizeof(iwhat));
+			if (qtype_item(ld, lua_gettop(L), ia, iwhat, &d->qtypes[i]) == -1)
+				return -1;
+			lua_pop(L, 1);
+		}
+	}
+	lua_settop(L, top_i);
+	return 0;
+}
+
 /* Room in the name table for the rules of both lists, half of it free. */
 static int
 names_init(struct ld *ld, int t)
@@ -1247,7 +1391,7 @@ names_init(struct ld *ld, int t)
 
 static const char *const top_keys[] = { "mode", "unknown_egress",
 	"on_check_error", "tcp_midstream", "local_nets", "inbound", "egress",
-	"checks", NULL };
+	"checks", "dns", NULL };
 
 static int
 compile_policy(struct ld *ld, int t)
@@ -1297,6 +1441,8 @@ compile_policy(struct ld *ld, int t)
 	}
 	lua_pop(L, 1);
 
+	if (compile_dns(ld, t, top) == -1)
+		return -1;
 	if (compile_checks(ld, t, top) == -1)
 		return -1;
 	lua_newtable(L);
@@ -1318,6 +1464,9 @@ compile_policy(struct ld *ld, int t)
 	}
 	lua_pushvalue(L, ld->cktab);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &checks_key);
+	for (size_t i = 0; i < p->negress; i++)
+		if (p->egress[i].nhosts > 0)
+			p->nhostrules++;
 	return 0;
 }
 
@@ -1517,6 +1666,8 @@ policy_free(struct policy *p)
 	free_rules(p->inbound, p->ninbound);
 	free_rules(p->egress, p->negress);
 	free(p->local_nets);
+	free(p->dns.resolvers);
+	free(p->dns.qtypes);
 	luart_free(p->lua);
 	free(p->path);
 	free(p);
@@ -1631,13 +1782,63 @@ subject_holds(const struct policy_rule *r, const struct policy_subject *s)
 	return true;
 }
 
-int
-policy_match(const struct policy *p, bool inbound, const struct flow_key *k,
-    const struct policy_subject *s)
+/*
+ * "*.x" matches one label in front of x, "**.x" one or more; the apex is
+ * never implied.  name and patterns are lower-case, without a trailing dot.
+ */
+static bool
+host_pattern(const char *pat, const char *name)
+{
+	size_t pl, nl = strlen(name);
+	const char *dot;
+
+	if (strncmp(pat, "**.", 3) == 0) {
+		pl = strlen(pat + 2);	/* ".x" */
+		return nl > pl && strcmp(name + nl - pl, pat + 2) == 0 &&
+		    name[0] != '.';
+	}
+	if (strncmp(pat, "*.", 2) == 0) {
+		dot = strchr(name, '.');
+		return dot != NULL && dot != name && strcmp(dot, pat + 1) == 0;
+	}
+	return strcmp(pat, name) == 0;
+}
+
+bool
+policy_host_match(const struct policy_rule *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhosts; i++)
+		if (host_pattern(r->hosts[i], name))
+			return true;
+	return false;
+}
+
+bool
+policy_qtype_ok(const struct policy *p, uint16_t t)
+{
+	size_t i;
+
+	if (t == 1 || t == 28)
+		return true;
+	for (i = 0; i < p->dns.nqtypes; i++)
+		if (p->dns.qtypes[i] == t)
+			return true;
+	return false;
+}
+
+static int
+match(const struct policy *p, bool inbound, const struct flow_key *k,
+    const struct policy_subject *s, policy_names_fn *names, void *arg,
+    int *host_state)
 {
 	const struct policy_rule *rules = inbound ? p->inbound : p->egress;
 	size_t n = inbound ? p->ninbound : p->negress, i;
+	int st;
 
+	if (host_state != NULL)
+		*host_state = -1;
 	for (i = 0; i < n; i++) {
 		const struct policy_rule *r = &rules[i];
 
@@ -1653,18 +1854,41 @@ policy_match(const struct policy *p, bool inbound, const struct flow_key *k,
 			continue;
 		if (r->nfrom > 0 && !in_cidrs(r->from, r->nfrom, &k->src))
 			continue;
-		/*
-		 * Names alone need DNS provenance, which does not exist yet;
-		 * with `to` the addresses decide and the names are for the
-		 * rule's check (sni_matches_host).
-		 */
-		if (r->nhosts > 0 && r->nto == 0)
-			continue;
 		if (!subject_holds(r, s))
 			continue;
+		/*
+		 * Names alone need DNS provenance: the subject resolved one of
+		 * them to this responder.  With `to` the addresses decide and
+		 * the names are for the rule's check (sni_matches_host).
+		 */
+		if (r->nhosts > 0 && r->nto == 0) {
+			if (names == NULL)
+				continue;
+			st = names(arg, r, k);
+			if (st < 2) {
+				if (host_state != NULL && st > *host_state)
+					*host_state = st;
+				continue;
+			}
+		}
 		return (int)i;
 	}
 	return -1;
+}
+
+int
+policy_match(const struct policy *p, bool inbound, const struct flow_key *k,
+    const struct policy_subject *s)
+{
+	return match(p, inbound, k, s, NULL, NULL, NULL);
+}
+
+int
+policy_match_names(const struct policy *p, const struct flow_key *k,
+    const struct policy_subject *s, policy_names_fn *names, void *arg,
+    int *host_state)
+{
+	return match(p, false, k, s, names, arg, host_state);
 }
 
 int

@@ -51,6 +51,18 @@ struct policy_rule {
 	size_t		ncgroup;
 
 	char		*check;		/* name of a check function, or NULL */
+	bool		private_ok;	/* `private = true`: a name may lead to a private address */
+};
+
+/* `dns = {...}`: how names are learnt and how DNS itself is policed. */
+struct policy_dns {
+	struct cidr	*resolvers;	/* none: any resolver an egress rule allows */
+	size_t		nresolvers;
+	uint32_t	min_ttl, max_ttl, grace;	/* seconds: 5, 300, 30 */
+	bool		any_name;	/* queries for names no host rule names pass */
+	uint16_t	*qtypes;	/* query types beyond A and AAAA */
+	size_t		nqtypes;
+	bool		given;		/* the policy has a `dns` table */
 };
 
 /* A uid or gid that is not known: no rule can name it (ids stop at 4294967294). */
@@ -84,6 +96,8 @@ struct policy {
 	struct policy_rule *egress;
 	size_t		negress;
 	struct luart	*lua;		/* the sandbox that holds `checks`; owned */
+	struct policy_dns dns;
+	size_t		nhostrules;	/* egress rules with `host` */
 };
 
 /*
@@ -107,6 +121,30 @@ bool	policy_is_local(const struct policy *p, const struct addr *a);
  */
 int	policy_match(const struct policy *p, bool inbound, const struct flow_key *k,
     const struct policy_subject *s);
+
+/*
+ * Where a rule's names stand for a flow: did its subject resolve a name the
+ * rule names to the flow's responder (enum dnscache_state's order: 0 none,
+ * 1 expired, 2 grace, 3 live)?  The engine answers from its DNS table.
+ */
+typedef int policy_names_fn(void *arg, const struct policy_rule *r,
+    const struct flow_key *k);
+
+/*
+ * policy_match, with rules that name hosts: such a rule (without `to`)
+ * matches when names says 2 or more.  When no rule matches, *host_state is
+ * the best state names gave for a host rule that held in every other way
+ * (-1 when none did), so that the caller can tell "no provenance" (0) and
+ * "expired" (1) from "unknown egress".
+ */
+int	policy_match_names(const struct policy *p, const struct flow_key *k,
+    const struct policy_subject *s, policy_names_fn *names, void *arg,
+    int *host_state);
+
+/* Whether name (lower-case, no trailing dot) matches one of r's `host` patterns. */
+bool	policy_host_match(const struct policy_rule *r, const char *name);
+/* Whether the policy lets a query of type t out (A, AAAA, and dns.qtypes). */
+bool	policy_qtype_ok(const struct policy *p, uint16_t t);
 
 /*
  * Push onto the stack of p->lua the function that the `check` of rule i names

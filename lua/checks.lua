@@ -7,6 +7,7 @@
 --   * checks, named directly by a rule as "checks.NAME":
 --       sni_matches_host   the TLS SNI is one of the rule's `host` names
 --       no_ech             no Encrypted Client Hello
+--       no_doh             not a public DNS-over-HTTPS resolver (by SNI or Host)
 --
 --       egress = {
 --         { name = "web", proto = "tcp", port = 443,
@@ -43,6 +44,7 @@
 -- Every check returns nothing (accept) or "drop" and a stable reason code:
 --   rule_has_no_host, not_tls, tls_unreadable, no_sni, sni_mismatch   sni_matches_host
 --   ech, tls_unreadable                                no_ech
+--   doh                                                no_doh
 --   (tls_unreadable: TLS whose ClientHello could not be read whole, ctx.tls.error
 --   says why: too big for the 16 KiB buffer, malformed, or cut short)
 --   not_http, http_method                              http_methods
@@ -193,6 +195,36 @@ function M.no_ech(ctx)
     if tls.ech then
       return "drop", "ech"
     end
+  end
+end
+
+-- The public DNS-over-HTTPS resolvers a client could use to resolve past
+-- the gateway's DNS (names it could then reach by address).  Lower-case.
+M.doh_names = {
+  "dns.google", "dns.google.com", "dns64.dns.google", "cloudflare-dns.com",
+  "mozilla.cloudflare-dns.com", "chrome.cloudflare-dns.com",
+  "security.cloudflare-dns.com", "family.cloudflare-dns.com",
+  "1dot1dot1dot1.cloudflare-dns.com", "one.one.one.one", "dns.quad9.net",
+  "dns9.quad9.net", "dns10.quad9.net", "dns11.quad9.net", "doh.opendns.com",
+  "doh.familyshield.opendns.com", "dns.adguard.com", "dns.adguard-dns.com",
+  "dns.nextdns.io", "doh.cleanbrowsing.org", "doh.dns.sb", "dns.alidns.com",
+  "doh.pub", "dns.controld.com", "doh.mullvad.net", "dns.mullvad.net",
+  "freedns.controld.com", "doh.xfinity.com",
+}
+local doh_set = {}
+for _, n in ipairs(M.doh_names) do doh_set[n] = true end
+
+--- no_doh(ctx): the flow is not DNS over HTTPS to a public resolver: its
+-- TLS SNI, or its HTTP Host, is none of M.doh_names.  Anything else passes.
+function M.no_doh(ctx)
+  local tls = ctx.tls
+  local name = tls and tls.sni
+  if name == nil then
+    local http = ctx.http
+    name = http and http.host
+  end
+  if name ~= nil and doh_set[norm_name(name)] then
+    return "drop", "doh"
   end
 end
 

@@ -5,6 +5,9 @@
 -- returns is checked strictly: an unknown key or a bad value is an error
 -- "FILE:LINE: message".  Check it with:  outgate check --policy rules/default.lua
 
+-- Ready-made checks (lua/checks.lua), run once per flow on its first bytes.
+local c = require "checks"
+
 return {
   -- "enforce" (the default) drops what no rule allows; "monitor" lets it pass
   -- and logs what enforce would have done.
@@ -31,10 +34,16 @@ return {
   egress = {
     -- DNS to the resolvers, over UDP and TCP (`proto = "any"` with a port
     -- means TCP and UDP).  `to` takes addresses, prefixes, or a list of both.
-    { name = "dns", proto = "any", port = 53, to = { "10.0.0.2", "fd00::2" } },
+    -- Its check drops queries whose names look like a tunnel (long or
+    -- random labels), on every query of the flow.
+    { name = "dns", proto = "any", port = 53, to = { "10.0.0.2", "fd00::2" },
+      check = "no_tunnel" },
 
     -- HTTPS to one /24.  A port is a number, a "lo-hi" range, or a list.
-    { name = "https", proto = "tcp", port = { 443, "8443-8444" }, to = "198.51.100.0/24" },
+    -- Its check drops DNS over HTTPS to the public resolvers (by SNI), which
+    -- would resolve names past the DNS rule above.
+    { name = "https", proto = "tcp", port = { 443, "8443-8444" }, to = "198.51.100.0/24",
+      check = "checks.no_doh" },
 
     -- Ping out, IPv4 and IPv6.  ICMP has no ports: a `port` here is an error.
     { name = "ping",  proto = "icmp",   to = "0.0.0.0/0" },
@@ -42,5 +51,16 @@ return {
 
     -- NTP, without naming servers: any address, one port.
     { name = "ntp", proto = "udp", port = 123 },
+
+    -- By name: HTTPS to what the inside resolved under example.com through
+    -- the DNS rule above, and only with that name in the ClientHello.
+    -- DNS over TLS (853) matches no rule: it is dropped like any unknown egress.
+    { name = "web", proto = "tcp", port = 443, host = { "example.com", "*.example.com" } },
+  },
+
+  -- The checks the rules above name: name = function(ctx) ... end, or a
+  -- ready one from lua/checks.lua.
+  checks = {
+    no_tunnel = c.dns_no_tunnel{},
   },
 }

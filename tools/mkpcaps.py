@@ -375,18 +375,22 @@ def case00():
     c = Case("00-demo", pol, about="""
 The demo that `make demo` shows: an inside host 10.0.0.15 under
 rules/default.lua (policy.lua is a link to it): DNS, HTTPS, ping and NTP out,
-ssh in from the admin net, and what the policy refuses.""")
+ssh in from the admin net, HTTPS by name after a lookup, and what the policy
+refuses (SMTP, an address no lookup led to, DNS over HTTPS, a DNS tunnel).""")
     host, res, web = "10.0.0.15", "10.0.0.2", "198.51.100.20"
     c.add(dns_query(c, host, 53001, res, 0x1234, "www.example.com"),
-          "accept allowed dns dir=out", "DNS to the resolver: rule dns")
+          "accept allowed dns dir=out",
+          "DNS to the resolver: rule dns; its check (dns_no_tunnel) passes the name")
     c.add(dns_reply(c, res, host, 53001, 0x1234, "www.example.com", web),
           "accept established dns dir=in", "its answer")
     t = Tcp(c, host, 40010, web, 443)
-    c.add(t.syn(), "accept allowed https dir=out", "HTTPS to 198.51.100.0/24: rule https")
-    c.add(t.synack(), "accept established https dir=in", "SYN-ACK")
-    c.add(t.pkt("c", "A"), "accept established https dir=out", "ACK")
+    c.add(t.syn(), "accept allowed https dir=out",
+          "HTTPS to 198.51.100.0/24: rule https; its check (no_doh) waits for the first bytes")
+    c.add(t.synack(), "accept allowed https dir=in", "SYN-ACK: the check has not run yet")
+    c.add(t.pkt("c", "A"), "accept allowed https dir=out", "ACK: nor yet")
     c.add(t.pkt("c", "PA", b"\x16\x03\x01\x00\x05hello"),
-          "accept established https dir=out", "data out")
+          "accept allowed https dir=out",
+          "data out, not a ClientHello: no_doh has no name to refuse, the flow is accepted")
     c.add(c.ip(host, "192.0.2.1") / ICMP(type=8, id=0x77, seq=1) / Raw(b"ping"),
           "accept allowed ping dir=out", "echo request: rule ping")
     c.add(c.ip("192.0.2.1", host) / ICMP(type=0, id=0x77, seq=1) / Raw(b"ping"),
@@ -404,6 +408,31 @@ ssh in from the admin net, and what the policy refuses.""")
           "SMTP out: no egress rule; the policy rejects unknown egress")
     c.add(Tcp(c, "203.0.113.80", 25, host, 40012).pkt("c", "PA", b"220 hi\r\n"),
           "drop unsolicited_inbound - dir=in", "TCP data from outside with no flow")
+    # by name: a lookup, then HTTPS to the answer with that name in the hello
+    api = "203.0.113.10"
+    c.add(dns_query(c, host, 53002, res, 0x2345, "api.example.com"),
+          "accept allowed dns dir=out", "a lookup of api.example.com")
+    c.add(dns_reply(c, res, host, 53002, 0x2345, "api.example.com", api),
+          "accept established dns dir=in", "its answer, learnt: api.example.com is 203.0.113.10")
+    n = Tcp(c, host, 40013, api, 443)
+    c.add(n.syn(), "accept allowed web dir=out",
+          "HTTPS to the address just resolved: rule web, by name; the SNI is read first")
+    c.add(n.synack(), "accept allowed web dir=in", "SYN-ACK, still reading")
+    c.add(n.pkt("c", "PA", tls_records(client_hello(sni="api.example.com", seed="00-a"))),
+          "accept allowed web dir=out", "the ClientHello names api.example.com: accepted")
+    o = Tcp(c, host, 40014, "203.0.113.11", 443)
+    c.add(o.syn(), "reject no_dns_provenance - dir=out",
+          "HTTPS to an address nobody resolved: a host rule would hold, but no lookup led here")
+    d = Tcp(c, host, 40015, "198.51.100.30", 443)
+    c.add(d.syn(), "accept allowed https dir=out", "HTTPS to the /24 again: rule https")
+    c.add(d.synack(), "accept allowed https dir=in", "SYN-ACK")
+    c.add(d.pkt("c", "PA", tls_records(client_hello(sni="dns.google", seed="00-b"))),
+          "drop check https dir=out", tag(detail="doh") +
+          "a ClientHello for dns.google: DNS over HTTPS past the DNS rule, no_doh drops it")
+    tunnel = base64.b32encode(det_bytes("00-tunnel", 40)).decode().rstrip("=")[:48].lower()
+    c.add(dns_query(c, host, 53003, res, 0x3456, tunnel + ".example.com"),
+          "drop check dns dir=out", tag(detail="dns_entropy") +
+          "a query whose first label is 48 random base32 characters: a DNS tunnel")
     return c
 
 
@@ -1845,11 +1874,918 @@ def case39():
     return loop_case("39-check-error-accept", True)
 
 
+# ---------------------------------------------------------------------------
+# Rules by host name: DNS provenance (cases 40-50).  The engine's rules for
+# them (README "Names"), by which every line below is derived:
+#   - every DNS answer on a flow the inside started to port 53 (the reply
+#     way, on an accepted flow, UDP or TCP) is learnt for the flow's owner
+#     (from --meta; with none, "the host", one owner for every flow): each
+#     address in it for the QUESTION name.  CNAME chains are followed from the
+#     question, at most 4 deep; the lowest TTL along the chain counts, clamped
+#     to dns.min_ttl..dns.max_ttl (5 and 300 s by default; TTL 0 counts as
+#     1 s).  An answer with an A/AAAA/CNAME record off the chain is ignored
+#     whole; so is one with an rcode other than 0.  Packet clock throughout;
+#   - a `host` rule without `to` matches a new flow only if its owner resolved
+#     a name the rule names to the destination and the entry is live, or
+#     expired less than dns.grace (30 s) ago while that owner still has a flow
+#     allowed by name to that address.  Else, if such a rule held in every
+#     other way (proto, port, subject): drop (reject under unknown_egress =
+#     "reject") no_dns_provenance (never resolved) or dns_expired; else the
+#     usual unknown_egress.  No rule is named on those drops;
+#   - a rule with `host` and `to` matches by address alone;
+#   - a flow allowed by name to a private, loopback, link-local or CGNAT
+#     address: drop private_address, unless the rule says private = true;
+#   - a TCP flow allowed by name is pending (accept allowed, "pending") until
+#     its first bytes are read: over TLS the SNI, over HTTP the Host (lower-
+#     cased, port stripped) must be a name its owner resolved to this address
+#     and one the rule names, else drop sni_mismatch / host_mismatch on the
+#     packet that completes the ClientHello or the request head; neither TLS
+#     nor HTTP (the server speaks first, say): accepted.  The verdict sticks;
+#   - DNS is policed once a policy has `host` rules or a `dns` table: a query
+#     of a type other than A, AAAA and dns.qtypes, or (unless dns.any_name)
+#     for a name no `host` rule names, is dropped dns_denied, that packet
+#     only: the resolver flow goes on.  With dns.resolvers, a new flow to
+#     port 53 or 853 (UDP or TCP) to any other address is dropped dns_denied,
+#     the whole flow.
+# A dns_denied, sni_mismatch, host_mismatch or private_address detail is a
+# sentence: it is not checked (the expect format takes one word).
+
+WWW4 = "198.51.100.20"            # what www.example.com resolves to
+
+
+def dns_rr(name, rtype, ttl, rdata):
+    return DNSRR(rrname=name, type=rtype, rclass="IN", ttl=ttl, rdata=rdata)
+
+
+def dns_answer(case, src, dst, dport, qid, qname, records, qtype="A", rcode=0,
+               ns=(), ar=()):
+    """A DNS answer (UDP from port 53) to qname/qtype.  records, ns, ar:
+    (name, type, ttl, rdata) tuples for the answer, authority and additional
+    sections, in that order."""
+    return case.ip(src, dst) / UDP(sport=53, dport=dport) / dns_msg(
+        qid, qname, qtype, records, rcode, ns, ar)
+
+
+def dns_msg(qid, qname, qtype="A", records=(), rcode=0, ns=(), ar=()):
+    """The DNS message of an answer (or, with records None, of a query)."""
+    if records is None:
+        return DNS(id=qid, rd=1, qd=DNSQR(qname=qname, qtype=qtype))
+
+    def chain(rrs):
+        out = None
+        for r in rrs:
+            rr = dns_rr(*r)
+            out = rr if out is None else out / rr
+        return out
+
+    kw = {}
+    if records:
+        kw["an"] = chain(records)
+    if ns:
+        kw["ns"] = chain(ns)
+    if ar:
+        kw["ar"] = chain(ar)
+    return DNS(id=qid, qr=1, rd=1, ra=1, rcode=rcode,
+               qd=DNSQR(qname=qname, qtype=qtype), **kw)
+
+
+def cname_chain(qname, targets, rtype, addr, ttls):
+    """Answer records: qname CNAME targets[0] CNAME ... targets[-1] A/AAAA
+    addr, with ttls[i] on the i-th record (len(targets) + 1 of them)."""
+    names = [qname] + list(targets)
+    assert len(ttls) == len(names)
+    recs = [(names[i], "CNAME", ttls[i], names[i + 1]) for i in range(len(targets))]
+    return recs + [(names[-1], rtype, ttls[-1], addr)]
+
+
+def dns_tcp(msg):
+    """A DNS message over TCP: two bytes of length first (RFC 1035 4.2.2)."""
+    b = bytes(msg)
+    return struct.pack("!H", len(b)) + b
+
+
+def lookup(c, sport, qid, name, addr, ttl, qtype="A", res=DNS4, at=None,
+           rule="dns", first=True, records=None, prose="",
+           ask="a name a host rule names"):
+    """A query from the inside host (or H6's resolver socket: always H4) and
+    its answer; two frames.  first: the query opens its flow (allowed) or
+    goes on one (established)."""
+    c.add(dns_q(c, H4, sport, res, qid, name, qtype),
+          "accept %s %s dir=out" % ("allowed" if first else "established", rule),
+          tag(dns_qname=name) + "%s %s: %s%s" % (
+              qtype, name, ask, "" if first else ", on the socket's flow"), at=at)
+    recs = records if records is not None else [(name, qtype, ttl, addr)]
+    c.add(dns_answer(c, res, H4, sport, qid, name, recs, qtype),
+          "accept established %s dir=in" % rule, tag(dns_qname=name) +
+          "its answer, learnt: %s" % (prose or "%s -> %s, TTL %d" % (name, addr, ttl)))
+
+
+def open_named(c, t, rule, at=None, why="allowed by name"):
+    """SYN, SYN-ACK, ACK of a TCP flow allowed by name: all pending."""
+    c.add(t.syn(), "accept allowed %s dir=out" % rule,
+          tag(pending=True) + "SYN: %s (rule %s); pending until its first bytes "
+          "are read" % (why, rule), at=at)
+    c.add(t.synack(), "accept allowed %s dir=in" % rule,
+          tag(pending=True) + "SYN-ACK: no client bytes read yet")
+    c.add(t.pkt("c", "A"), "accept allowed %s dir=out" % rule,
+          tag(pending=True) + "ACK: still nothing to read a name from")
+
+
+def tls_named(c, t, rule, sni, ok, prose, at=None, seed=None, why="allowed by name"):
+    """A TLS flow allowed by name: handshake (pending), the ClientHello in one
+    segment (its SNI decides), one frame after."""
+    open_named(c, t, rule, at=at, why=why)
+    hello = tls_records(client_hello(sni=sni, alpn=("h2",),
+                                     seed=seed or "%s-%d" % (c.name, t.ep["c"][1])))
+    c.add(client_data(t, hello),
+          ("accept allowed %s" if ok else "drop sni_mismatch %s") % rule + " dir=out",
+          tag(tls_sni=sni, tls_alpn="h2") +
+          "the whole ClientHello: " + prose)
+    after_verdict(c, t, rule, ok, "sni_mismatch", hello, 0)
+
+
+def syn_denied(c, t, verdict, reason, prose, at=None, retx=False):
+    c.add(t.syn(), "%s %s - dir=out" % (verdict, reason), prose, at=at)
+    if retx:
+        c.add(t.syn_retx(), "%s %s - dir=out" % (verdict, reason),
+              "its retransmission: a later packet of a dropped flow keeps its "
+              "verdict and reason")
+
+
+def close_rst(c, t, rule, at=None):
+    c.add(t.pkt("c", "RA"), "accept established %s dir=out" % rule,
+          "the client resets the flow (closed: gone 10 s later)", at=at)
+
+
+def close_fin(c, t, rule, at=None):
+    c.add(t.pkt("c", "FA"), "accept established %s dir=out" % rule, "client FIN", at=at)
+    c.add(t.pkt("s", "FA"), "accept established %s dir=in" % rule, "server FIN")
+    c.add(t.pkt("c", "A"), "accept established %s dir=out" % rule,
+          "the last ACK: closed, gone 10 s later")
+
+
+def case40():
+    pol = """
+-- 40-names-provenance: HTTPS to names, by what DNS told the host; an
+-- intranet service by address (its names are for checks only).
+return {
+  local_nets = { "10.1.0.0/16", "fd00:1::/64" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "dnstcp", proto = "tcp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443, host = { "www.example.com", "**.svc.example.net" } },
+    { name = "intra", proto = "tcp", port = 8080, to = "198.51.100.128/25",
+      host = { "intra.example.com" } },
+  },
+}
+"""
+    c = Case("40-names-provenance", pol, about="""
+DNS provenance with no --meta: every flow's owner is the host.  A and AAAA
+answers for www.example.com (TTL 60) open 198.51.100.20 and 2001:db8::20 to
+rule web, pending until the ClientHello's SNI (www.example.com) is read; an
+answer over TCP/53 for a.b.svc.example.net (**. = one or more labels) opens
+198.51.100.23.  An address nobody resolved gets no_dns_provenance; the
+resolved address on a port no host rule names, or another address and port,
+get unknown_egress.  Rule intra has host and to: the address decides, a
+lookup neither opens another address nor is needed.""")
+    A6 = "2001:db8::20"
+    lookup(c, 33001, 0x0001, "www.example.com", WWW4, 60)
+    lookup(c, 33001, 0x0002, "www.example.com", A6, 60, qtype="AAAA", first=False)
+    tls_named(c, Tcp(c, H4, 40001, WWW4, 443, cisn=1000, sisn=51000), "web",
+              "www.example.com", True,
+              "SNI www.example.com, a name the host resolved to 198.51.100.20")
+    syn_denied(c, Tcp(c, H4, 40002, "198.51.100.21", 443), "drop", "no_dns_provenance",
+               "tcp/443 to 198.51.100.21: rule web would hold, but nobody resolved a "
+               "name of it to this address (an address literal)", retx=True)
+    syn_denied(c, Tcp(c, H4, 40003, EVIL4, 8443), "drop", "unknown_egress",
+               "tcp/8443 to 203.0.113.9: no rule, by name or otherwise")
+    syn_denied(c, Tcp(c, H4, 40004, WWW4, 8443), "drop", "unknown_egress",
+               "the resolved 198.51.100.20, but on 8443: web names port 443 only, "
+               "so no host rule holds in every other way")
+    tls_named(c, Tcp(c, H6, 40005, A6, 443, cisn=2000, sisn=52000), "web",
+              "www.example.com", True,
+              "over IPv6, to the AAAA answer's 2001:db8::20")
+    syn_denied(c, Tcp(c, H6, 40006, "2001:db8::21", 443), "drop", "no_dns_provenance",
+               "v6 tcp/443 to 2001:db8::21: never resolved")
+    # DNS over TCP
+    d = Tcp(c, H4, 40010, DNS4, 53, cisn=3000, sisn=53000)
+    name = "a.b.svc.example.net"
+    c.add(d.syn(), "accept allowed dnstcp dir=out", "DNS over TCP: rule dnstcp (by address)")
+    c.add(d.synack(), "accept established dnstcp dir=in", "SYN-ACK")
+    c.add(d.pkt("c", "A"), "accept established dnstcp dir=out", "ACK")
+    c.add(d.pkt("c", "PA", dns_tcp(dns_msg(0x0003, name, "A", None))),
+          "accept established dnstcp dir=out",
+          tag(dns_qname=name) + "A a.b.svc.example.net: **.svc.example.net names it")
+    c.add(d.pkt("s", "PA", dns_tcp(dns_msg(0x0003, name, "A",
+                                           [(name, "A", 60, "198.51.100.23")]))),
+          "accept established dnstcp dir=in",
+          tag(dns_qname=name) + "the answer over TCP, learnt: -> 198.51.100.23, TTL 60")
+    tls_named(c, Tcp(c, H4, 40011, "198.51.100.23", 443, cisn=4000, sisn=54000), "web",
+              name, True, "SNI a.b.svc.example.net: resolved to 198.51.100.23 over TCP")
+    # host + to: the addresses decide
+    t = Tcp(c, H4, 40020, "198.51.100.200", 8080, cisn=5000, sisn=55000)
+    c.add(t.syn(), "accept allowed intra dir=out",
+          "tcp/8080 to 198.51.100.200, in intra's to: allowed by address, though "
+          "nothing resolved to it; no check, so not pending")
+    c.add(t.synack(), "accept established intra dir=in", "SYN-ACK")
+    lookup(c, 33002, 0x0004, "intra.example.com", "198.51.100.30", 60)
+    syn_denied(c, Tcp(c, H4, 40021, "198.51.100.30", 8080), "drop", "unknown_egress",
+               "intra.example.com -> 198.51.100.30, outside intra's to: a rule with to "
+               "matches by address only, and no rule without to names port 8080")
+    return c
+
+
+def case41():
+    pol = """
+-- 41-names-expiry: HTTPS to *.example.com by name; the default DNS timings
+-- (min_ttl 5, max_ttl 300, grace 30).
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443, host = { "*.example.com" } },
+  },
+}
+"""
+    c = Case("41-names-expiry", pol, about="""
+Names expire on the packet clock (times: seconds after the first frame).
+a.example.com TTL 10 at t=0: a flow at t=5 is allowed (live); at t=15 the
+entry has expired but is in its grace (30 s) and the t=5 flow is open:
+allowed.  Both close by t=17 (gone at t=27); at t=30, still inside the grace
+but with no flow of the owner to the address: dns_expired; at t=60, after the
+grace: dns_expired.  TTL 0 (b.example.com, t=100) counts as 1 s and is
+raised to min_ttl 5: allowed at t=103, expired at t=140.  TTL 86400
+(c.example.com, t=200) is cut to max_ttl 300: allowed at t=480, expired at
+t=560.  A flow dropped for its SNI (d.example.com, t=600) does not keep the
+name in its grace: at t=620 dns_expired.""")
+    P = "198.51.100.%d"
+    lookup(c, 33001, 0x0001, "a.example.com", P % 20, 10, at=0)
+    a = Tcp(c, H4, 40001, P % 20, 443, cisn=1000, sisn=51000)
+    tls_named(c, a, "web", "a.example.com", True,
+              "SNI a.example.com; the entry lives until t=10", at=5)
+    b = Tcp(c, H4, 40002, P % 20, 443, cisn=2000, sisn=52000)
+    tls_named(c, b, "web", "a.example.com", True,
+              "t=15: expired at t=10, in its grace until t=40, and the owner's "
+              "flow of frame 3 to 198.51.100.20 is open", at=15,
+              why="t=15, expired 5 s ago, in grace while the t=5 flow is open")
+    close_fin(c, a, "web", at=16)
+    close_rst(c, b, "web", at=17)
+    syn_denied(c, Tcp(c, H4, 40003, P % 20, 443), "drop", "dns_expired",
+               "t=30: in the grace window, but both flows to 198.51.100.20 closed "
+               "(gone at t=26 and t=27): no flow keeps the name", at=30)
+    syn_denied(c, Tcp(c, H4, 40004, P % 20, 443), "drop", "dns_expired",
+               "t=60: expired at t=10, grace over at t=40", at=60, retx=True)
+    # TTL 0 -> 1 s -> min_ttl 5
+    lookup(c, 33002, 0x0002, "b.example.com", P % 21, 0, at=100,
+           prose="b.example.com -> 198.51.100.21, TTL 0: 1 s, raised to min_ttl 5")
+    t = Tcp(c, H4, 40005, P % 21, 443, cisn=3000, sisn=53000)
+    tls_named(c, t, "web", "b.example.com", True,
+              "SNI b.example.com at t=103: live until t=105 (min_ttl)", at=103,
+              why="t=103: TTL 0 raised to 5 s, live")
+    close_rst(c, t, "web")
+    syn_denied(c, Tcp(c, H4, 40006, P % 21, 443), "drop", "dns_expired",
+               "t=140: expired at t=105, grace over at t=135", at=140)
+    # TTL 86400 -> max_ttl 300
+    lookup(c, 33003, 0x0003, "c.example.com", P % 22, 86400, at=200,
+           prose="c.example.com -> 198.51.100.22, TTL 86400: cut to max_ttl 300")
+    t = Tcp(c, H4, 40007, P % 22, 443, cisn=4000, sisn=54000)
+    tls_named(c, t, "web", "c.example.com", True,
+              "SNI c.example.com at t=480: live until t=500", at=480,
+              why="t=480, 280 s after the answer: live")
+    close_rst(c, t, "web")
+    syn_denied(c, Tcp(c, H4, 40008, P % 22, 443), "drop", "dns_expired",
+               "t=560: 360 s after the answer; max_ttl 300 and the grace are over "
+               "(the TTL of 86400 would still hold)", at=560)
+    # a dropped flow is not a flow allowed by name
+    lookup(c, 33004, 0x0004, "d.example.com", P % 24, 10, at=600)
+    t = Tcp(c, H4, 40009, P % 24, 443, cisn=5000, sisn=55000)
+    tls_named(c, t, "web", "e.example.com", False,
+              "SNI e.example.com: nobody resolved it to 198.51.100.24 (sni_mismatch)",
+              at=601)
+    syn_denied(c, Tcp(c, H4, 40010, P % 24, 443), "drop", "dns_expired",
+               "t=620: expired at t=610, in the grace window; the only flow to "
+               "198.51.100.24 was dropped, it is not one allowed by name", at=620)
+    return c
+
+
+def case42():
+    pol = """
+-- 42-names-ttl-clamp: HTTPS to *.example.com by name; DNS timings set.
+return {
+  local_nets = { "10.1.0.0/16" },
+  dns = { min_ttl = 20, max_ttl = 60, grace = 10 },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443, host = { "*.example.com" } },
+  },
+}
+"""
+    c = Case("42-names-ttl-clamp", pol, about="""
+The DNS timings from the policy: dns = { min_ttl = 20, max_ttl = 60,
+grace = 10 } (times: seconds after the first frame).  TTL 0 (x.example.com,
+t=0) is raised to 20 s: allowed at t=15, expired at t=40.  TTL 3600
+(y.example.com, t=100) is cut to 60 s: allowed at t=150, expired at t=175.
+TTL 30 (z.example.com, t=200) is kept: a flow at t=220 (live) stays open; at
+t=235 the entry is in its 10 s grace with that flow open: allowed; at t=245
+the grace is over, open flow or not: dns_expired.""")
+    P = "198.51.100.%d"
+    lookup(c, 33001, 0x0001, "x.example.com", P % 20, 0, at=0,
+           prose="x.example.com -> 198.51.100.20, TTL 0: raised to min_ttl 20")
+    t = Tcp(c, H4, 40001, P % 20, 443, cisn=1000, sisn=51000)
+    tls_named(c, t, "web", "x.example.com", True,
+              "SNI x.example.com at t=15: live until t=20", at=15,
+              why="t=15: live under min_ttl 20 (expired with the default 5)")
+    close_rst(c, t, "web")
+    syn_denied(c, Tcp(c, H4, 40002, P % 20, 443), "drop", "dns_expired",
+               "t=40: expired at t=20, grace (10 s) over at t=30", at=40)
+    lookup(c, 33002, 0x0002, "y.example.com", P % 21, 3600, at=100,
+           prose="y.example.com -> 198.51.100.21, TTL 3600: cut to max_ttl 60")
+    t = Tcp(c, H4, 40003, P % 21, 443, cisn=2000, sisn=52000)
+    tls_named(c, t, "web", "y.example.com", True,
+              "SNI y.example.com at t=150: live until t=160", at=150,
+              why="t=150: live under max_ttl 60")
+    close_rst(c, t, "web")
+    syn_denied(c, Tcp(c, H4, 40004, P % 21, 443), "drop", "dns_expired",
+               "t=175: expired at t=160, grace over at t=170 (TTL 3600 would hold)",
+               at=175)
+    lookup(c, 33003, 0x0003, "z.example.com", P % 22, 30, at=200)
+    a = Tcp(c, H4, 40005, P % 22, 443, cisn=3000, sisn=53000)
+    tls_named(c, a, "web", "z.example.com", True,
+              "SNI z.example.com at t=220: live until t=230", at=220,
+              why="t=220: live")
+    b = Tcp(c, H4, 40006, P % 22, 443, cisn=4000, sisn=54000)
+    tls_named(c, b, "web", "z.example.com", True,
+              "t=235: expired at t=230, in its 10 s grace, the t=220 flow open",
+              at=235, why="t=235: in grace while the t=220 flow is open")
+    syn_denied(c, Tcp(c, H4, 40007, P % 22, 443), "drop", "dns_expired",
+               "t=245: the grace ended at t=240, though two flows to "
+               "198.51.100.22 are open", at=245)
+    c.add(a.pkt("c", "PA", b"\x17\x03\x03\x00\x05later"), "accept established web dir=out",
+          "the t=220 flow goes on: an expired name ends no open flow")
+    return c
+
+
+POLICY_NAMES = """
+-- {name}: HTTPS to *.example.com by name{what}
+return {{
+  {extra}local_nets = {{ "10.1.0.0/16" }},
+  egress = {{
+    {{ name = "dns", proto = "udp", port = 53, to = "203.0.113.5" }},
+    {{ name = "web", proto = "tcp", port = 443, host = {{ "*.example.com" }} }},
+  }},
+}}
+"""
+
+
+def case43():
+    c = Case("43-names-cname", POLICY_NAMES.format(
+        name="43-names-cname", what=".", extra=""), about="""
+CNAME chains (times: seconds after the first frame).  www2.example.com CNAME
+edge.cdn.net (TTL 300) CNAME e1.cdn.net (60) A 198.51.100.30 (120) is learnt
+for the question, www2.example.com, with the lowest TTL, 60: a flow at t=30
+is allowed; a ClientHello naming the chain's end, e1.cdn.net, is not the name
+resolved (sni_mismatch); at t=100 (expired at 60, grace over at 90)
+dns_expired.  A chain of 4 CNAMEs is followed; one of 5 is too deep and the
+answer is ignored: no_dns_provenance.""")
+    P = "198.51.100.%d"
+    q = "www2.example.com"
+    lookup(c, 33001, 0x0001, q, None, None, at=0,
+           records=cname_chain(q, ["edge.cdn.net", "e1.cdn.net"], "A", P % 30,
+                               [300, 60, 120]),
+           prose="www2.example.com CNAME edge.cdn.net (300) CNAME e1.cdn.net (60) "
+           "A 198.51.100.30 (120): www2.example.com -> 198.51.100.30, TTL 60")
+    t = Tcp(c, H4, 40001, P % 30, 443, cisn=1000, sisn=51000)
+    tls_named(c, t, "web", q, True,
+              "SNI www2.example.com, the question of the chain", at=30,
+              why="t=30: www2.example.com, live until t=60")
+    close_rst(c, t, "web")
+    t = Tcp(c, H4, 40002, P % 30, 443, cisn=2000, sisn=52000)
+    tls_named(c, t, "web", "e1.cdn.net", False,
+              "SNI e1.cdn.net: the address was learnt for the question only "
+              "(and *.example.com does not name it)", at=32)
+    syn_denied(c, Tcp(c, H4, 40003, P % 30, 443), "drop", "dns_expired",
+               "t=100: the chain's TTL is 60 (not 120, the A record's): expired at "
+               "t=60, grace over at t=90", at=100)
+    # 4 CNAMEs: followed
+    q = "q4.example.com"
+    lookup(c, 33002, 0x0002, q, None, None, at=200,
+           records=cname_chain(q, ["c%d.cdn.net" % i for i in range(1, 5)], "A",
+                               P % 31, [60] * 5),
+           prose="q4.example.com CNAME c1 .. c4.cdn.net (4 CNAMEs) A 198.51.100.31: "
+           "4 deep, followed")
+    tls_named(c, Tcp(c, H4, 40004, P % 31, 443, cisn=3000, sisn=53000), "web", q, True,
+              "SNI q4.example.com, learnt through 4 CNAMEs")
+    # 5 CNAMEs: ignored
+    q = "q5.example.com"
+    c.add(dns_q(c, H4, 33003, DNS4, 0x0003, q), "accept allowed dns dir=out",
+          tag(dns_qname=q) + "A q5.example.com")
+    c.add(dns_answer(c, DNS4, H4, 33003, 0x0003, q,
+                     cname_chain(q, ["d%d.cdn.net" % i for i in range(1, 6)], "A",
+                                 P % 32, [60] * 6)),
+          "accept established dns dir=in", tag(dns_qname=q) +
+          "q5.example.com CNAME d1 .. d5.cdn.net (5 CNAMEs) A 198.51.100.32: deeper "
+          "than 4, the answer is ignored (the packet still passes)")
+    syn_denied(c, Tcp(c, H4, 40005, P % 32, 443), "drop", "no_dns_provenance",
+               "198.51.100.32: the answer that named it was ignored")
+    return c
+
+
+def case44():
+    c = Case("44-names-ignored", POLICY_NAMES.format(
+        name="44-names-ignored", what="; unknown egress is rejected.",
+        extra='unknown_egress = "reject",\n  '), about="""
+Answers that teach nothing.  An answer to www3.example.com that also carries
+an A record for evil.example.com (off the chain from the question) is
+ignored whole: neither address is open.  So is one with a CNAME off the
+chain (other.example.net CNAME www5.example.com), one with rcode SERVFAIL
+that carries an A record, an answer from outside that no query asked for
+(unsolicited), and the answer to a query that was dropped (to a resolver no
+rule allows).  An answer whose authority and additional sections hold other
+names (NS and its glue) is learnt: those are not the answer.  unknown_egress
+= "reject": the drops for want of provenance are rejects too.""")
+    P = "198.51.100.%d"
+    R = "reject no_dns_provenance - dir=out"
+    q = "www3.example.com"
+    c.add(dns_q(c, H4, 33001, DNS4, 0x0001, q), "accept allowed dns dir=out",
+          tag(dns_qname=q) + "A www3.example.com")
+    c.add(dns_answer(c, DNS4, H4, 33001, 0x0001, q,
+                     [(q, "A", 60, P % 40), ("evil.example.com", "A", 60, P % 41)]),
+          "accept established dns dir=in", tag(dns_qname=q) +
+          "www3 A 198.51.100.40 and evil.example.com A 198.51.100.41: a record off "
+          "the chain, the whole answer is ignored")
+    c.add(Tcp(c, H4, 40001, P % 40, 443).syn(), R,
+          "198.51.100.40: the answer naming it was ignored; the policy rejects")
+    c.add(Tcp(c, H4, 40002, P % 41, 443).syn(), R,
+          "198.51.100.41: the same, also under its smuggled name")
+    q = "www5.example.com"
+    c.add(dns_q(c, H4, 33002, DNS4, 0x0002, q), "accept allowed dns dir=out",
+          tag(dns_qname=q) + "A www5.example.com")
+    c.add(dns_answer(c, DNS4, H4, 33002, 0x0002, q,
+                     [("other.example.net", "CNAME", 60, q), (q, "A", 60, P % 42)]),
+          "accept established dns dir=in", tag(dns_qname=q) +
+          "other.example.net CNAME www5.example.com, then www5 A 198.51.100.42: "
+          "the CNAME does not start from the question, off the chain: ignored")
+    c.add(Tcp(c, H4, 40003, P % 42, 443).syn(), R, "198.51.100.42: ignored answer")
+    q = "www6.example.com"
+    c.add(dns_q(c, H4, 33003, DNS4, 0x0003, q), "accept allowed dns dir=out",
+          tag(dns_qname=q) + "A www6.example.com")
+    c.add(dns_answer(c, DNS4, H4, 33003, 0x0003, q, [(q, "A", 60, P % 43)], rcode=2),
+          "accept established dns dir=in", tag(dns_qname=q) +
+          "rcode 2 (SERVFAIL) with an A record 198.51.100.43: only rcode 0 teaches")
+    c.add(Tcp(c, H4, 40004, P % 43, 443).syn(), R, "198.51.100.43: not learnt")
+    q = "www7.example.com"
+    c.add(dns_answer(c, DNS4, H4, 33999, 0x0004, q, [(q, "A", 60, P % 44)]),
+          "drop unsolicited_inbound - dir=in",
+          "www7.example.com A 198.51.100.44, a forged answer from 203.0.113.5:53 to a port no query used: no flow, "
+          "not learnt")
+    c.add(Tcp(c, H4, 40005, P % 44, 443).syn(), R, "198.51.100.44: not learnt")
+    q = "www9.example.com"
+    c.add(dns_q(c, H4, 33004, "203.0.113.66", 0x0005, q),
+          "reject unknown_egress - dir=out", tag(dns_qname=q) +
+          "a query to 203.0.113.66: rule dns names 203.0.113.5 only")
+    c.add(dns_answer(c, "203.0.113.66", H4, 33004, 0x0005, q, [(q, "A", 60, P % 46)]),
+          "reject unknown_egress - dir=in", tag(dns_qname=q) +
+          "its answer: a packet of a refused flow keeps its verdict, and is not learnt")
+    c.add(Tcp(c, H4, 40006, P % 46, 443).syn(), R, "198.51.100.46: not learnt")
+    q = "www8.example.com"
+    c.add(dns_q(c, H4, 33005, DNS4, 0x0006, q), "accept allowed dns dir=out",
+          tag(dns_qname=q) + "A www8.example.com")
+    c.add(dns_answer(c, DNS4, H4, 33005, 0x0006, q, [(q, "A", 60, P % 45)],
+                     ns=[("example.com", "NS", 3600, "ns1.example.net")],
+                     ar=[("ns1.example.net", "A", 3600, "192.0.2.53")]),
+          "accept established dns dir=in", tag(dns_qname=q) +
+          "www8 A 198.51.100.45, with NS example.com and glue ns1.example.net A "
+          "192.0.2.53 in the authority and additional sections: learnt")
+    tls_named(c, Tcp(c, H4, 40007, P % 45, 443, cisn=1000, sisn=51000), "web", q, True,
+              "SNI www8.example.com: learnt")
+    c.add(Tcp(c, H4, 40008, "192.0.2.53", 443).syn(), R,
+          "192.0.2.53, the glue address: additional records teach nothing")
+    return c
+
+
+def case45():
+    pol = """
+-- 45-names-sni-host: web and HTTPS to *.example.com, ssh to git.example.com,
+-- by name.
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = { 80, 443 }, host = { "*.example.com" } },
+    { name = "ssh", proto = "tcp", port = 22, host = { "git.example.com" } },
+  },
+}
+"""
+    c = Case("45-names-sni-host", pol, about="""
+A flow allowed by name must then say a name its owner resolved to that
+address: over TLS the SNI, over HTTP the Host (lower-cased, port stripped).
+www.example.com and cdn.example.com both resolve to 198.51.100.20 (a shared
+CDN address), other.example.com to 198.51.100.21.  To 198.51.100.20: SNI www
+or cdn (in any case) is allowed; SNI other.example.com (resolved, but to
+another address) and a ClientHello without SNI are sni_mismatch, on the
+segment that completes the hello.  Over HTTP on port 80: Host www (and
+"WWW.Example.COM:80") is allowed, Host other.example.com or no Host at all
+is host_mismatch.  Neither TLS nor HTTP is accepted: ssh to git.example.com,
+whether the server or the client speaks first.""")
+    W, O, G = WWW4, "198.51.100.21", "198.51.100.22"
+    lookup(c, 33001, 0x0001, "www.example.com", W, 300)
+    lookup(c, 33001, 0x0002, "cdn.example.com", W, 300, first=False)
+    lookup(c, 33001, 0x0003, "other.example.com", O, 300, first=False)
+    lookup(c, 33001, 0x0004, "git.example.com", G, 300, first=False)
+    port = [40000]
+
+    def flow(dst, dport):
+        port[0] += 1
+        n = port[0] - 40000
+        return Tcp(c, H4, port[0], dst, dport, cisn=1000 * n, sisn=50000 + n)
+
+    tls_named(c, flow(W, 443), "web", "www.example.com", True,
+              "SNI www.example.com, resolved to 198.51.100.20")
+    tls_named(c, flow(W, 443), "web", "cdn.example.com", True,
+              "SNI cdn.example.com, also resolved to 198.51.100.20")
+    tls_named(c, flow(W, 443), "web", "WWW.Example.COM", True,
+              "SNI WWW.Example.COM: names are compared without case")
+    # other.example.com, the hello over two segments
+    t = flow(W, 443)
+    open_named(c, t, "web")
+    hello = tls_records(client_hello(sni="other.example.com", alpn=("h2",), seed="45-o"))
+    c.add(client_data(t, hello[:90]), "accept allowed web dir=out",
+          tag(pending=True) + "the first 90 bytes of the ClientHello: the SNI is "
+          "not read yet")
+    c.add(client_data(t, hello[90:]), "drop sni_mismatch web dir=out",
+          tag(tls_sni="other.example.com", tls_alpn="h2") +
+          "the rest completes the hello: other.example.com was resolved to "
+          "198.51.100.21, not to this address")
+    after_verdict(c, t, "web", False, "sni_mismatch", hello[90:], 90)
+    tls_named(c, flow(W, 443), "web", None, False,
+              "no server_name extension: no name to hold the flow to")
+    tls_named(c, flow(O, 443), "web", "other.example.com", True,
+              "SNI other.example.com to 198.51.100.21, the address it resolved to")
+
+    def http(dst, req, ok, host, prose):
+        t = flow(dst, 80)
+        open_named(c, t, "web")
+        c.add(client_data(t, req),
+              ("accept allowed web" if ok else "drop host_mismatch web") + " dir=out",
+              tag(http_host=host, http_method="GET") + prose)
+        after_verdict(c, t, "web", ok, "host_mismatch", req, 0)
+
+    http(W, b"GET / HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n\r\n", True,
+         "www.example.com", "the request head: Host www.example.com")
+    http(W, b"GET / HTTP/1.1\r\nHost: WWW.Example.COM:80\r\n\r\n", True,
+         "WWW.Example.COM:80", "Host WWW.Example.COM:80: lower-cased, port stripped")
+    http(W, b"GET / HTTP/1.1\r\nHost: other.example.com\r\n\r\n", False,
+         "other.example.com", "Host other.example.com: resolved, but to 198.51.100.21")
+    http(W, b"GET / HTTP/1.0\r\nAccept: */*\r\n\r\n", False, None,
+         "HTTP/1.0 without a Host: no name to hold the flow to")
+    # ssh: neither TLS nor HTTP
+    t = flow(G, 22)
+    open_named(c, t, "ssh")
+    c.add(t.pkt("s", "PA", b"SSH-2.0-OpenSSH_9.2\r\n"), "accept allowed ssh dir=in",
+          "the server speaks first: no TLS or HTTP will come, nothing to hold a "
+          "name to: accepted")
+    c.add(t.pkt("c", "PA", b"SSH-2.0-OpenSSH_9.6\r\n"), "accept established ssh dir=out",
+          "the client's banner")
+    t = flow(G, 22)
+    open_named(c, t, "ssh")
+    c.add(client_data(t, b"SSH-2.0-OpenSSH_9.6\r\n"), "accept allowed ssh dir=out",
+          "the client speaks first, an ssh banner: neither TLS nor HTTP, accepted")
+    c.add(t.pkt("s", "PA", b"SSH-2.0-OpenSSH_9.2\r\n"), "accept established ssh dir=in",
+          "the server's banner")
+    syn_denied(c, flow(W, 22), "drop", "no_dns_provenance",
+               "tcp/22 to 198.51.100.20: resolved, but for www and cdn, which rule "
+               "ssh does not name")
+    return c
+
+
+def case46():
+    pol = """
+-- 46-names-dns-policing: names in host rules may be asked for, A and AAAA only.
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "dnstcp", proto = "tcp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443,
+      host = { "*.example.com", "api.example.org", "**.corp.example.net" } },
+  },
+}
+"""
+    c = Case("46-names-dns-policing", pol, about="""
+DNS policing (the policy has host rules, no dns table): a query must be of
+type A or AAAA and for a name some host rule names (*. one label, **. one or
+more, the apex never implied, no case).  A query that is not is dropped,
+dns_denied, that query alone: the socket's flow goes on, established, also
+when the refused query was its first packet.  Over TCP the same, per
+message.""")
+    S = 33001
+    lookup(c, S, 0x0001, "www.example.com", WWW4, 60)
+    c.add(dns_q(c, H4, S, DNS4, 0x0002, "www.example.com", "TXT"),
+          "drop dns_denied dns dir=out", tag(dns_qname="www.example.com") +
+          "TXT: not A or AAAA, and the policy has no dns.qtypes")
+    c.add(dns_q(c, H4, S, DNS4, 0x0003, "api.example.org"),
+          "accept established dns dir=out", tag(dns_qname="api.example.org") +
+          "an A query on the same socket: the flow went on")
+    c.add(dns_q(c, H4, S, DNS4, 0x0004, "www.example.com", "AAAA"),
+          "accept established dns dir=out", tag(dns_qname="www.example.com") + "AAAA")
+    # a refused first query, then the socket goes on
+    c.add(dns_q(c, H4, 33002, DNS4, 0x0005, "www.example.com", "MX"),
+          "drop dns_denied dns dir=out", tag(dns_qname="www.example.com") +
+          "MX as a new socket's first query: refused, but the flow is rule dns's")
+    lookup(c, 33002, 0x0006, "www.example.com", WWW4, 60, first=False)
+    denied = [
+        ("evil.test", "A", "no host rule names evil.test"),
+        ("example.com", "A", "the apex: *.example.com does not imply it"),
+        ("a.b.example.com", "A", "two labels: *. is exactly one"),
+        ("corp.example.net", "A", "the apex: **.corp.example.net does not imply it"),
+        ("www.example.com", "HTTPS", "HTTPS (65): not in dns.qtypes"),
+        ("www.example.com", 255, "ANY (255)"),
+    ]
+    qid = 0x0010
+    for i, (name, qt, prose) in enumerate(denied):
+        qid += 1
+        c.add(dns_q(c, H4, 33010 + i, DNS4, qid, name, qt),
+              "drop dns_denied dns dir=out", tag(dns_qname=name) + "%s %s: %s" % (
+                  "ANY" if qt == 255 else qt, name, prose))
+    allowed = [
+        ("WWW.Example.COM", "A", "names are compared without case"),
+        ("a.b.corp.example.net", "A", "**. takes two labels"),
+        ("x.corp.example.net", "AAAA", "**. takes one"),
+    ]
+    for i, (name, qt, prose) in enumerate(allowed):
+        qid += 1
+        c.add(dns_q(c, H4, 33020 + i, DNS4, qid, name, qt),
+              "accept allowed dns dir=out", tag(dns_qname=name) +
+              "%s %s: %s" % (qt, name, prose))
+    # over TCP
+    d = Tcp(c, H4, 40001, DNS4, 53, cisn=1000, sisn=51000)
+    c.add(d.syn(), "accept allowed dnstcp dir=out", "DNS over TCP: rule dnstcp")
+    c.add(d.synack(), "accept established dnstcp dir=in", "SYN-ACK")
+    c.add(d.pkt("c", "A"), "accept established dnstcp dir=out", "ACK")
+    c.add(d.pkt("c", "PA", dns_tcp(dns_msg(0x0100, "api.example.org", "A", None))),
+          "accept established dnstcp dir=out", tag(dns_qname="api.example.org") +
+          "A api.example.org: named")
+    c.add(d.pkt("s", "PA", dns_tcp(dns_msg(0x0100, "api.example.org", "A",
+                                           [("api.example.org", "A", 60,
+                                             "198.51.100.25")]))),
+          "accept established dnstcp dir=in", tag(dns_qname="api.example.org") +
+          "its answer")
+    c.add(d.pkt("c", "PA", dns_tcp(dns_msg(0x0101, "evil.test", "A", None))),
+          "drop dns_denied dnstcp dir=out", tag(dns_qname="evil.test") +
+          "A evil.test on the same connection: refused, this segment only")
+    return c
+
+
+def case47():
+    pol = """
+-- 47-names-dns-any-name: any name may be asked for; TXT too.
+return {
+  local_nets = { "10.1.0.0/16" },
+  dns = { any_name = true, qtypes = { "TXT" } },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443, host = { "*.example.com" } },
+  },
+}
+"""
+    c = Case("47-names-dns-any-name", pol, about="""
+dns = { any_name = true, qtypes = { "TXT" } }: a query for a name no host
+rule names may go, and TXT queries too; other types (MX) are still refused
+(dns_denied).  What an unnamed name resolves to opens nothing: a rule
+matches only when its owner resolved a name the rule names (no_dns_provenance
+for www.example.org's address).""")
+    lookup(c, 33001, 0x0001, "www.example.org", "198.51.100.50", 60,
+           ask="no host rule names it, but dns.any_name lets it go", prose="www.example.org -> 198.51.100.50 (a name no rule names)")
+    syn_denied(c, Tcp(c, H4, 40001, "198.51.100.50", 443), "drop", "no_dns_provenance",
+               "198.51.100.50: resolved, but for www.example.org, which rule web does "
+               "not name")
+    q = "www.example.com"
+    c.add(dns_q(c, H4, 33002, DNS4, 0x0002, q, "TXT"), "accept allowed dns dir=out",
+          tag(dns_qname=q) + "TXT www.example.com: listed in dns.qtypes")
+    c.add(dns_answer(c, DNS4, H4, 33002, 0x0002, q, [(q, "TXT", 60, ["v=spf1 -all"])],
+                     qtype="TXT"),
+          "accept established dns dir=in", tag(dns_qname=q) +
+          "its answer: a TXT record, no address to learn")
+    c.add(dns_q(c, H4, 33002, DNS4, 0x0003, q, "MX"), "drop dns_denied dns dir=out",
+          tag(dns_qname=q) + "MX: not A, AAAA or TXT (any_name lifts the name rule only)")
+    lookup(c, 33002, 0x0004, q, "198.51.100.51", 60, first=False)
+    tls_named(c, Tcp(c, H4, 40002, "198.51.100.51", 443, cisn=1000, sisn=51000), "web",
+              q, True, "SNI www.example.com, resolved to 198.51.100.51")
+    return c
+
+
+def case48():
+    pol = """
+-- 48-names-resolvers: DNS (and DoT) to one resolver only.
+return {
+  local_nets = { "10.1.0.0/16" },
+  dns = { resolvers = { "203.0.113.5" } },
+  egress = {
+    { name = "dns", proto = "udp", port = 53 },
+    { name = "dnstcp", proto = "tcp", port = { 53, 853 } },
+    { name = "web", proto = "tcp", port = 443, host = { "*.example.com" } },
+  },
+}
+"""
+    c = Case("48-names-resolvers", pol, about="""
+dns.resolvers = { "203.0.113.5" }: the rules let DNS go to any address on
+53 (UDP, TCP) and 853 (DoT), but a new flow to those ports to any other
+address is dropped dns_denied, the whole flow.  The resolver's own flows are
+policed as usual.""")
+    lookup(c, 33001, 0x0001, "www.example.com", WWW4, 60)
+    tls_named(c, Tcp(c, H4, 40001, WWW4, 443, cisn=1000, sisn=51000), "web",
+              "www.example.com", True, "SNI www.example.com")
+    O = "203.0.113.77"
+    c.add(dns_q(c, H4, 33002, O, 0x0002, "www.example.com"), "drop dns_denied dns dir=out",
+          tag(dns_qname="www.example.com") +
+          "udp/53 to 203.0.113.77: rule dns holds, but it is not a listed resolver")
+    c.add(dns_q(c, H4, 33002, O, 0x0003, "www.example.com"), "drop dns_denied dns dir=out",
+          tag(dns_qname="www.example.com") +
+          "the same socket again: the whole flow was refused")
+    c.add(Tcp(c, H4, 40002, O, 53).syn(), "drop dns_denied dnstcp dir=out",
+          "tcp/53 to 203.0.113.77: not a listed resolver")
+    t = Tcp(c, H4, 40003, "203.0.113.78", 853)
+    c.add(t.syn(), "drop dns_denied dnstcp dir=out",
+          "DoT (tcp/853) to 203.0.113.78: not a listed resolver")
+    c.add(t.syn_retx(), "drop dns_denied dnstcp dir=out", "its retransmission: the same")
+    t = Tcp(c, H4, 40004, DNS4, 853, cisn=2000, sisn=52000)
+    c.add(t.syn(), "accept allowed dnstcp dir=out", "DoT to 203.0.113.5, the resolver")
+    c.add(t.synack(), "accept established dnstcp dir=in", "SYN-ACK")
+    c.add(dns_q(c, H4, 33003, DNS4, 0x0004, "evil.test"), "drop dns_denied dns dir=out",
+          tag(dns_qname="evil.test") +
+          "to the resolver, but for a name no host rule names")
+    return c
+
+
+def case49():
+    pol = """
+-- 49-names-private: names may not lead inside, unless a rule says so.
+return {
+  local_nets = { "10.1.0.0/16", "fd00:1::/64" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "10.96.0.10" },
+    { name = "web", proto = "tcp", port = 443, host = { "*.example.com" } },
+    { name = "corp", proto = "tcp", port = 8443, host = { "*.corp.example.com" },
+      private = true },
+  },
+}
+"""
+    c = Case("49-names-private", pol, about="""
+A name that leads to a private (10/8, 172.16/12, 192.168/16, fc00::/7),
+loopback, link-local (169.254/16, the cloud metadata address) or CGNAT
+(100.64/10) address is refused on rule web: private_address.  Rule corp
+says private = true: app.corp.example.com -> 10.0.0.7 is allowed.  The
+resolver itself is private (10.96.0.10) but reached by address (to): no
+private check.  172.32.0.1 is outside 172.16/12: allowed.""")
+    R = "10.96.0.10"
+    k = [0]
+
+    def look(name, addr, qtype="A"):
+        k[0] += 1
+        lookup(c, 33001, k[0], name, addr, 60, qtype=qtype, res=R, first=k[0] == 1)
+
+    refused = [
+        ("internal.example.com", "10.0.0.5", "10/8"),
+        ("metadata.example.com", "169.254.169.254", "link-local, the metadata address"),
+        ("lo.example.com", "127.0.0.1", "loopback"),
+        ("cgnat.example.com", "100.64.1.1", "CGNAT 100.64/10"),
+        ("rfc.example.com", "172.16.5.5", "172.16/12"),
+        ("home.example.com", "192.168.1.1", "192.168/16"),
+    ]
+    for i, (name, addr, what) in enumerate(refused):
+        look(name, addr)
+        t = Tcp(c, H4, 40001 + i, addr, 443)
+        c.add(t.syn(), "drop private_address web dir=out",
+              "tcp/443 to %s, resolved for %s, allowed by name: %s" % (addr, name, what))
+        if i == 0:
+            c.add(t.syn_retx(), "drop private_address web dir=out",
+                  "its retransmission: the same")
+    look("internal.example.com", "fd00::5", "AAAA")
+    c.add(Tcp(c, H6, 40010, "fd00::5", 443).syn(), "drop private_address web dir=out",
+          "v6 tcp/443 to fd00::5 (ULA fc00::/7), resolved for internal.example.com")
+    look("edge.example.com", "172.32.0.1")
+    tls_named(c, Tcp(c, H4, 40011, "172.32.0.1", 443, cisn=1000, sisn=51000), "web",
+              "edge.example.com", True, "172.32.0.1 is not private (172.16/12 ends at "
+              "172.31.255.255)")
+    look("app.corp.example.com", "10.0.0.7")
+    tls_named(c, Tcp(c, H4, 40012, "10.0.0.7", 8443, cisn=2000, sisn=52000), "corp",
+              "app.corp.example.com", True, "rule corp has private = true",
+              why="tcp/8443 to 10.0.0.7, resolved for app.corp.example.com; corp "
+              "says private = true")
+    syn_denied(c, Tcp(c, H4, 40013, "10.0.0.5", 8443), "drop", "no_dns_provenance",
+               "10.0.0.5:8443: resolved, but for internal.example.com, which corp "
+               "does not name")
+    return c
+
+
+def case50():
+    pol = """
+-- 50-names-subjects: names are learnt per owner (owners from --meta).
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443, host = { "www.example.com" } },
+    { name = "aonly", exe = "/usr/bin/a", proto = "tcp", port = 8443,
+      host = { "api.example.com" } },
+  },
+}
+"""
+    c = Case("50-names-subjects", pol, args="--meta pcap-tests/50-names-subjects/meta",
+             about="""
+What DNS told one owner opens nothing to another (owners from the --meta
+file, pcap-tests/50-names-subjects/meta; the owner is the cgroup, else the
+program, else the uid).  /usr/bin/a resolves www.example.com and connects;
+/usr/bin/b (same uid) connects to the same address without a lookup of its
+own: no_dns_provenance, and so does a flow the file does not name (the host).
+Once b resolves it itself, it may.  Rule aonly holds for /usr/bin/a only: b
+gets unknown_egress there, its own lookup or not.  Two programs in one
+cgroup (/kubepods/pod1) share their lookups.""")
+    P = "198.51.100.%d"
+    lookup(c, 33001, 0x0001, "www.example.com", WWW4, 60,
+           prose="www.example.com -> 198.51.100.20, for /usr/bin/a (meta)")
+    tls_named(c, Tcp(c, H4, 40001, WWW4, 443, cisn=1000, sisn=51000), "web",
+              "www.example.com", True, "SNI www.example.com, resolved by a",
+              why="/usr/bin/a, which resolved www.example.com to it")
+    syn_denied(c, Tcp(c, H4, 40002, WWW4, 443), "drop", "no_dns_provenance",
+               "/usr/bin/b to 198.51.100.20: a resolved it, b did not", retx=True)
+    syn_denied(c, Tcp(c, H4, 40003, WWW4, 443), "drop", "no_dns_provenance",
+               "no meta line: the owner is the host, which resolved nothing")
+    lookup(c, 33001, 0x0002, "api.example.com", P % 25, 60, first=False,
+           prose="api.example.com -> 198.51.100.25, for a")
+    tls_named(c, Tcp(c, H4, 40004, P % 25, 8443, cisn=2000, sisn=52000), "aonly",
+              "api.example.com", True, "SNI api.example.com",
+              why="/usr/bin/a, which resolved api.example.com to it")
+    syn_denied(c, Tcp(c, H4, 40005, P % 25, 8443), "drop", "unknown_egress",
+               "/usr/bin/b to 198.51.100.25:8443: aonly's exe does not hold, so no "
+               "host rule holds in every other way")
+    lookup(c, 33002, 0x0003, "www.example.com", WWW4, 60,
+           prose="www.example.com -> 198.51.100.20, for /usr/bin/b now")
+    tls_named(c, Tcp(c, H4, 40006, WWW4, 443, cisn=3000, sisn=53000), "web",
+              "www.example.com", True, "SNI www.example.com, resolved by b",
+              why="/usr/bin/b, after its own lookup")
+    lookup(c, 33002, 0x0004, "api.example.com", P % 25, 60, first=False,
+           prose="api.example.com -> 198.51.100.25, for b")
+    syn_denied(c, Tcp(c, H4, 40007, P % 25, 8443), "drop", "unknown_egress",
+               "/usr/bin/b to 198.51.100.25:8443, resolved by b now: aonly is a's alone")
+    lookup(c, 33003, 0x0005, "www.example.com", P % 26, 60,
+           prose="www.example.com -> 198.51.100.26, for /usr/bin/c in /kubepods/pod1")
+    tls_named(c, Tcp(c, H4, 40008, P % 26, 443, cisn=4000, sisn=54000), "web",
+              "www.example.com", True, "SNI www.example.com, resolved by c",
+              why="/usr/bin/d, in c's cgroup /kubepods/pod1: one owner")
+    syn_denied(c, Tcp(c, H4, 40009, P % 26, 443), "drop", "no_dns_provenance",
+               "/usr/bin/a to 198.51.100.26: only pod1 resolved a name to it")
+    c.extra = {"meta": """# proto src sport dst dport [from=T] [to=T] owner fields (pcap-tests/README.md)
+# a and b: one uid, two programs; c and d: one cgroup.  40003 has no line.
+udp 10.1.0.5 33001 203.0.113.5 53 pid=201 exe=/usr/bin/a uid=1000 gid=1000
+tcp 10.1.0.5 40001 198.51.100.20 443 pid=201 exe=/usr/bin/a uid=1000 gid=1000
+tcp 10.1.0.5 40002 198.51.100.20 443 pid=202 exe=/usr/bin/b uid=1000 gid=1000
+tcp 10.1.0.5 40004 198.51.100.25 8443 pid=201 exe=/usr/bin/a uid=1000 gid=1000
+tcp 10.1.0.5 40005 198.51.100.25 8443 pid=202 exe=/usr/bin/b uid=1000 gid=1000
+udp 10.1.0.5 33002 203.0.113.5 53 pid=202 exe=/usr/bin/b uid=1000 gid=1000
+tcp 10.1.0.5 40006 198.51.100.20 443 pid=202 exe=/usr/bin/b uid=1000 gid=1000
+tcp 10.1.0.5 40007 198.51.100.25 8443 pid=202 exe=/usr/bin/b uid=1000 gid=1000
+udp 10.1.0.5 33003 203.0.113.5 53 pid=301 exe=/usr/bin/c uid=2000 cgroup=/kubepods/pod1
+tcp 10.1.0.5 40008 198.51.100.26 443 pid=302 exe=/usr/bin/d uid=2001 cgroup=/kubepods/pod1
+tcp 10.1.0.5 40009 198.51.100.26 443 pid=201 exe=/usr/bin/a uid=1000 gid=1000
+"""}
+    return c
+
+
+def case51():
+    pol = """
+-- 51-names-ttl-one: HTTPS to *.example.com by name; no floor, no grace.
+return {
+  local_nets = { "10.1.0.0/16" },
+  dns = { min_ttl = 0, grace = 0 },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 443, host = { "*.example.com" } },
+  },
+}
+"""
+    c = Case("51-names-ttl-one", pol, about="""
+dns = { min_ttl = 0, grace = 0 }: nothing raises a TTL of 0, which counts
+as 1 s.  www.example.com TTL 0 at t=0 (times: seconds after the first
+frame): a flow at t=0.5 is allowed; at t=3 the name has expired and, with no
+grace, the open t=0.5 flow does not keep it: dns_expired.""")
+    lookup(c, 33001, 0x0001, "www.example.com", WWW4, 0, at=0,
+           prose="www.example.com -> 198.51.100.20, TTL 0: 1 s")
+    tls_named(c, Tcp(c, H4, 40001, WWW4, 443, cisn=1000, sisn=51000), "web",
+              "www.example.com", True, "SNI www.example.com", at=0.5,
+              why="t=0.5: within the 1 s that TTL 0 counts for")
+    syn_denied(c, Tcp(c, H4, 40002, WWW4, 443), "drop", "dns_expired",
+               "t=3: expired after 1 s; grace 0, so the open flow of frame 3 "
+               "does not keep the name", at=3)
+    return c
+
+
 CASES = [case00, case01, case02, case03, case04, case05, case06, case07, case08, case09,
          case09b, case10, case11, case12, case13, case14, case14b, case15, case15b,
          case16, case16b, case17, case18, case19, case20, case21, case22,
          case30, case31, case32, case33, case34, case35, case36, case37, case38,
-         case39]
+         case39, case40, case41, case42, case43, case44, case45, case46, case47,
+         case48, case49, case50, case51]
 
 
 def main():

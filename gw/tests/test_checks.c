@@ -289,6 +289,22 @@ test_no_ech(void **state)
 }
 
 static void
+test_no_doh(void **state)
+{
+	(void)state;
+	verdict_is("c.no_doh", "{ tls = { sni = 'dns.google' } }", "drop/doh");
+	verdict_is("c.no_doh", "{ tls = { sni = 'Cloudflare-DNS.com.' } }", "drop/doh");
+	verdict_is("c.no_doh", "{ http = { method = 'POST', host = 'dns.quad9.net' } }",
+	    "drop/doh");
+	verdict_is("c.no_doh", "{ tls = { sni = 'api.example.com' } }", "accept");
+	verdict_is("c.no_doh", "{ tls = { sni = 'google' } }", "accept");
+	verdict_is("c.no_doh", "{ tls = {} }", "accept");
+	verdict_is("c.no_doh", "{}", "accept");
+	verdict_is("c.no_ech", "{ tls = { error = 'client hello too big' } }",
+	    "drop/tls_unreadable");
+}
+
+static void
 test_http_methods(void **state)
 {
 	const char *get = "c.http_methods{ 'GET', 'HEAD' }";
@@ -699,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_sni_misuse),
 		cmocka_unit_test(test_sni_same_rule),
 		cmocka_unit_test(test_no_ech),
+		cmocka_unit_test(test_no_doh),
 		cmocka_unit_test(test_http_methods),
 		cmocka_unit_test(test_dns_no_tunnel),
 		cmocka_unit_test(test_dns_budget_cut),

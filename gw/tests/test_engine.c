@@ -538,6 +538,7 @@ static const char check_policy[] =
     "      return \"drop\", \"bad ctx\" end,\n"
     "    loops = function(ctx) while true do end end,\n"
     "    junk = function(ctx) return \"maybe\" end,\n"
+    "    eats = function(ctx) local t = {} for i = 1, 1e9 do t[i] = string.rep(\"x\", 1048576) .. i end end,\n"
     "    reject = function(ctx) return \"reject\", \"nope\" end,\n"
     "  },\n"
     "}\n";
@@ -611,6 +612,10 @@ test_check_errors(void **state)
 	assert_int_equal(d.reason, REASON_CHECK_ERROR);
 	assert_string_equal(d.detail,
 	    "the check returned \"maybe\", not \"accept\", \"drop\" or \"reject\"");
+	d = check_flow("eats", "", 0, 1);	/* the state's byte cap */
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_non_null(strstr(d.detail, "out of memory"));
 	d = check_flow("loops", "on_check_error = \"accept\",", 0, 1);
 	assert_int_equal(d.verdict, VERDICT_ACCEPT);
 	assert_int_equal(d.reason, REASON_CHECK_ERROR);

@@ -2,9 +2,11 @@
  * parse_cost.c - what the dissectors and a Lua check cost, measured here:
  * a 512-byte TLS ClientHello (SNI, ALPN, supported_versions, padding), a DNS
  * response (a CNAME and two A records, compressed), an HTTP request head,
- * and a call of checks.sni_matches_host through check_run.  Prints one line
- * each: the median of 7 runs, each of N calls.  Run from the top of the tree
- * (it loads lua/checks.lua).
+ * a call of checks.sni_matches_host through check_run, and the DNS table:
+ * learning that response, a lookup in an empty table and in one holding
+ * 100,000 names, and its bytes an entry.  Prints one line each: the median
+ * of 7 runs, each of N calls.  Run from the top of the tree (it loads
+ * lua/checks.lua).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "check.h"
 #include "dns.h"
+#include "dnscache.h"
 #include "http.h"
 #include "inspect.h"
 #include "policy.h"
@@ -125,6 +128,92 @@ static const char policy_src[] =
 
 #define RUNS	7
 
+static void report(const char *, double *, const char *, double);
+
+static bool
+any_name(void *arg, const char *name)
+{
+	(void)arg;
+	(void)name;
+	return true;
+}
+
+/* One lookup pass of the address of www.example.com for subject 1, n times. */
+static double
+lookups(struct dnscache *c, long n, uint64_t now)
+{
+	struct addr a;
+	double t0;
+	long i;
+
+	addr_parse(&a, "198.51.100.10");
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (dnscache_lookup(c, 1, &a, now, any_name, NULL, NULL) != DNSCACHE_LIVE)
+			return -1;
+	return (now_ns() - t0) / (double)n;
+}
+
+static int
+dns_table(long n)
+{
+	static struct dns_msg m, other;
+	struct dnscache_opts o = { .max_entries = 131072, .min_ttl = 5, .max_ttl = 300, .grace = 30 };
+	struct dnscache_stats st;
+	struct dnscache *c;
+	const char *why;
+	double t[RUNS], t_empty[RUNS], t_full[RUNS], t0;
+	uint64_t now = 1000000;
+	char name[64];
+	long i;
+	int run;
+
+	if (dns_parse(dns_resp, sizeof(dns_resp), &m) != DNS_OK ||
+	    (c = dnscache_new(&o)) == NULL)
+		return 1;
+	for (run = 0; run < RUNS; run++) {
+		t0 = now_ns();
+		for (i = 0; i < n; i++)
+			if (dnscache_learn(c, 1, &m, now, &why) < 1)
+				return 1;
+		t[run] = (now_ns() - t0) / (double)n;
+	}
+	report("dns table: learn a response", t, "ns", 1);
+	for (run = 0; run < RUNS; run++)
+		if ((t_empty[run] = lookups(c, n, now)) < 0)
+			return 1;
+	report("dns table: lookup, 2 entries", t_empty, "ns", 1);
+	/* 100,000 other names, for other subjects and addresses */
+	other = m;
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "host%ld.example.net", i);
+		snprintf(other.qname, sizeof(other.qname), "%s", name);
+		snprintf(other.an[0].name, sizeof(other.an[0].name), "%s", name);
+		other.an[0].cname[0] = '\0';
+		other.an[0].type = DNS_T_A;
+		other.an[0].addr[0] = 10;
+		other.an[0].addr[1] = (uint8_t)(i >> 16);
+		other.an[0].addr[2] = (uint8_t)(i >> 8);
+		other.an[0].addr[3] = (uint8_t)i;
+		other.nanswers = 1;
+		if (dnscache_learn(c, (uint64_t)i + 2, &other, now, &why) < 1)
+			return 1;
+	}
+	for (run = 0; run < RUNS; run++)
+		if ((t_full[run] = lookups(c, n, now)) < 0)
+			return 1;
+	report("dns table: lookup, 100,002", t_full, "ns", 1);
+	qsort(t_empty, RUNS, sizeof(double), cmp_d);
+	qsort(t_full, RUNS, sizeof(double), cmp_d);
+	dnscache_get_stats(c, &st);
+	printf("%-28s %.2fx (100,002 entries vs 2; target <= 1.2x), %zu bytes an "
+	    "entry (%zu entries, %zu bytes)\n", "dns table: lookup cost",
+	    t_full[RUNS / 2] / t_empty[RUNS / 2], st.bytes / st.capacity,
+	    st.entries, st.bytes);
+	dnscache_free(c);
+	return 0;
+}
+
 static void
 report(const char *what, double *t, const char *unit, double scale)
 {
@@ -215,5 +304,5 @@ main(int argc, char **argv)
 	}
 	report("lua check sni_matches_host", t, "us", 1000);
 	policy_free(pol);
-	return 0;
+	return dns_table(n);
 }
