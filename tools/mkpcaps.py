@@ -429,6 +429,11 @@ refuses (SMTP, an address no lookup led to, DNS over HTTPS, a DNS tunnel).""")
     c.add(d.pkt("c", "PA", tls_records(client_hello(sni="dns.google", seed="00-b"))),
           "drop check https dir=out", tag(detail="doh") +
           "a ClientHello for dns.google: DNS over HTTPS past the DNS rule, no_doh drops it")
+    c.add(dns_query(c, host, 53004, "8.8.8.8", 0x4567, "www.example.com"),
+          "reject unknown_egress - dir=out",
+          "DNS to another resolver: the dns rule names only 10.0.0.2, so no rule holds")
+    c.add(Tcp(c, host, 40016, "198.51.100.40", 853).syn(), "reject unknown_egress - dir=out",
+          "DNS over TLS (853) to the /24: no rule names port 853")
     tunnel = base64.b32encode(det_bytes("00-tunnel", 40)).decode().rstrip("=")[:48].lower()
     c.add(dns_query(c, host, 53003, res, 0x3456, tunnel + ".example.com"),
           "drop check dns dir=out", tag(detail="dns_entropy") +
