@@ -217,6 +217,14 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	}
 }
 
+/* engine_opts.flow_end: a flow_end record, at the wall clock. */
+static void
+daemon_flow_end(void *arg, const struct flow *f, uint64_t now_us)
+{
+	(void)now_us;	/* the engine's clock is monotonic here */
+	dlog_flow_end(arg, f, clock_us(CLOCK_REALTIME), f->cls == FLOW_CLASS_OFFLOADED);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -246,6 +254,7 @@ worker_main(void *arg)
 			kill(getpid(), SIGTERM);
 			break;
 		}
+		dlog_tick(d->log, clock_us(CLOCK_REALTIME));
 		dlog_flush(d->log);
 	}
 	return NULL;
@@ -499,6 +508,7 @@ daemon_run(const struct daemon_opts *o)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -511,6 +521,11 @@ daemon_run(const struct daemon_opts *o)
 	eo.flow_capacity = o->flows;
 	eo.mode = o->mode;
 	eo.owner = worker_owner;
+	if (d.log != NULL) {
+		dlog_set_rate(d.log, o->log_rate);
+		eo.flow_end = daemon_flow_end;
+		eo.flow_end_arg = d.log;
+	}
 	memset(&qo, 0, sizeof(qo));
 	qo.fail_open = o->rules.fail_open;
 	for (i = 0; i < d.nw; i++) {
@@ -577,6 +592,13 @@ daemon_run(const struct daemon_opts *o)
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
+		if (sig == SIGUSR1) {
+			if (dlog_reopen(d.log, err, sizeof(err)) == -1)
+				diag_warnx("%s", err);
+			else if (d.log != NULL)
+				diag_warnx("log reopened: %s", o->log_path);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			reload(&d);
 			continue;

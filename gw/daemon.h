@@ -20,6 +20,7 @@ struct daemon_opts {
 	int		mode;		/* -1: the policy's */
 	bool		no_seed;	/* do not read the conntrack table at start */
 	bool		no_attrib;	/* owners from the packet's uid/gid only, no process lookup */
+	unsigned	log_rate;	/* decision records a second per (reason, subject); 0: all */
 	struct fwrules_opts rules;	/* backend NONE: the caller manages the rules */
 };
 

@@ -41,6 +41,8 @@ struct engine {
 	struct cidr		private_nets[NPRIVATE];
 	uint64_t		now;		/* the packet's clock */
 	bool			inspect_all;
+	void			(*flow_end)(void *, const struct flow *, uint64_t);
+	void			*flow_end_arg;
 	struct engine_stats	st;
 	char			detail[320];	/* a check's reason or error, for d->detail */
 	struct policy_subject	subj;		/* a checked flow's owner, for d->subject */
@@ -52,34 +54,6 @@ struct engine {
 
 static const char *const verdict_names[] = { "accept", "drop", "reject" };
 
-static const char *const reason_names[REASON_COUNT] = {
-	[REASON_ALLOWED] = "allowed",
-	[REASON_ESTABLISHED] = "established",
-	[REASON_RELATED] = "related",
-	[REASON_NDP] = "ndp",
-	[REASON_NOT_IP] = "not_ip",
-	[REASON_UNKNOWN_EGRESS] = "unknown_egress",
-	[REASON_UNSOLICITED_INBOUND] = "unsolicited_inbound",
-	[REASON_MIDSTREAM] = "midstream",
-	[REASON_UNRELATED_ICMP] = "unrelated_icmp",
-	[REASON_ORPHAN_FRAGMENT] = "orphan_fragment",
-	[REASON_MALFORMED] = "malformed",
-	[REASON_FLOW_TABLE_FULL] = "flow_table_full",
-	[REASON_CHECK_ERROR] = "check_error",
-	[REASON_CHECK] = "check",
-	[REASON_TCP_OVERLAP] = "tcp_overlap",
-	[REASON_HTTP_DUPLICATE_HOST] = "http_duplicate_host",
-	[REASON_HTTP_OBS_FOLD] = "http_obs_fold",
-	[REASON_HTTP_BAD_HOST] = "http_bad_host",
-	[REASON_HTTP_SPACE_BEFORE_COLON] = "http_space_before_colon",
-	[REASON_HTTP_HOST_MISMATCH] = "http_host_mismatch",
-	[REASON_NO_DNS_PROVENANCE] = "no_dns_provenance",
-	[REASON_DNS_EXPIRED] = "dns_expired",
-	[REASON_DNS_DENIED] = "dns_denied",
-	[REASON_SNI_MISMATCH] = "sni_mismatch",
-	[REASON_HOST_MISMATCH] = "host_mismatch",
-	[REASON_PRIVATE_ADDRESS] = "private_address",
-};
 
 const char *
 engine_verdict_name(int v)
@@ -92,9 +66,7 @@ engine_verdict_name(int v)
 const char *
 engine_reason_name(int r)
 {
-	if (r < 0 || r >= REASON_COUNT)
-		return "?";
-	return reason_names[r];
+	return reason_name(r);
 }
 
 const char *
@@ -124,12 +96,7 @@ engine_verdict_parse(const char *s)
 int
 engine_reason_parse(const char *s)
 {
-	int i;
-
-	for (i = 0; i < REASON_COUNT; i++)
-		if (strcmp(s, reason_names[i]) == 0)
-			return i;
-	return -1;
+	return reason_parse(s);
 }
 
 /* A flow leaves the table: its inspection slot, if any, goes back. */
@@ -142,6 +109,8 @@ flow_ended(const struct flow *f, void *arg)
 		inspector_close(e->insp, f);
 	if (f->byname && e->dns != NULL)
 		dnscache_release(e->dns, f->skey, &f->key.dst);
+	if (e->flow_end != NULL)
+		e->flow_end(e->flow_end_arg, f, e->now);
 }
 
 struct engine *
@@ -164,6 +133,8 @@ engine_new(const struct policy *pol, const struct engine_opts *opts)
 		e->owner = opts->owner;
 		e->owner_arg = opts->owner_arg;
 		e->inspect_all = opts->inspect_all;
+		e->flow_end = opts->flow_end;
+		e->flow_end_arg = opts->flow_end_arg;
 	}
 	e->mode = e->mode_override >= 0 ? (enum policy_mode)e->mode_override :
 	    pol->mode;
@@ -314,12 +285,32 @@ rule_name(const struct engine *e, int32_t rule)
 	return i < e->pol->negress ? e->pol->egress[i].name : NULL;
 }
 
-/* Set what enforce would do; monitor mode applies accept instead. */
+/*
+ * Set what enforce would do; monitor mode applies accept instead.  The mode
+ * is the deciding rule's own when it has one (a new rule watched while the
+ * proven ones are enforced), else the policy's; reasons in enforce_always
+ * are enforced in every mode.
+ */
 static void
 set_verdict(const struct engine *e, struct decision *d, int verdict, int reason)
 {
+	const struct policy_rule *r = NULL;
+	enum policy_mode mode = e->mode;
+	size_t i;
+
+	if (d->rule_ref >= 0 && e->mode_override < 0) {
+		i = (size_t)(d->rule_ref & ~RULE_INBOUND);
+		if (d->rule_ref & RULE_INBOUND)
+			r = i < e->pol->ninbound ? &e->pol->inbound[i] : NULL;
+		else
+			r = i < e->pol->negress ? &e->pol->egress[i] : NULL;
+		if (r != NULL && r->mode >= 0)
+			mode = (enum policy_mode)r->mode;
+	}
+	if (reason >= 0 && reason < 64 && (e->pol->enforce_always >> reason & 1))
+		mode = POLICY_ENFORCE;
 	d->would = (uint8_t)verdict;
-	d->verdict = e->mode == POLICY_MONITOR ? VERDICT_ACCEPT : (uint8_t)verdict;
+	d->verdict = mode == POLICY_MONITOR ? VERDICT_ACCEPT : (uint8_t)verdict;
 	d->reason = (uint16_t)reason;
 }
 

@@ -12,42 +12,12 @@
 
 #include "pkt.h"
 #include "policy.h"
+#include "reason.h"
 
 enum verdict {
 	VERDICT_ACCEPT = 0,
 	VERDICT_DROP = 1,
 	VERDICT_REJECT = 2,
-};
-
-/* Stable reason codes: scripts and the decision log rely on their names. */
-enum reason {
-	REASON_ALLOWED = 0,
-	REASON_ESTABLISHED,
-	REASON_RELATED,
-	REASON_NDP,
-	REASON_NOT_IP,
-	REASON_UNKNOWN_EGRESS,
-	REASON_UNSOLICITED_INBOUND,
-	REASON_MIDSTREAM,
-	REASON_UNRELATED_ICMP,
-	REASON_ORPHAN_FRAGMENT,
-	REASON_MALFORMED,
-	REASON_FLOW_TABLE_FULL,
-	REASON_CHECK_ERROR,
-	REASON_CHECK,			/* a Lua check said no; its reason in detail */
-	REASON_TCP_OVERLAP,		/* a segment that rewrites bytes already seen */
-	REASON_HTTP_DUPLICATE_HOST,	/* HTTP heads that servers may read differently */
-	REASON_HTTP_OBS_FOLD,
-	REASON_HTTP_BAD_HOST,
-	REASON_HTTP_SPACE_BEFORE_COLON,
-	REASON_HTTP_HOST_MISMATCH,
-	REASON_NO_DNS_PROVENANCE,	/* a host rule held, but the owner never resolved its names to this address */
-	REASON_DNS_EXPIRED,		/* it did, but the answer's TTL (and grace) passed */
-	REASON_DNS_DENIED,		/* a query to a resolver, for a name or of a type the policy does not allow */
-	REASON_SNI_MISMATCH,		/* allowed by name, but the ClientHello names another */
-	REASON_HOST_MISMATCH,		/* allowed by name, but the HTTP Host is another */
-	REASON_PRIVATE_ADDRESS,		/* a name led to a private, loopback or link-local address */
-	REASON_COUNT
 };
 
 /* Where the source saw the packet. */
@@ -100,6 +70,9 @@ struct engine_opts {
 	engine_owner_fn	*owner;		/* NULL: owners are never known */
 	void		*owner_arg;
 	bool		inspect_all;	/* read every flow's handshake, not only checked ones (replay) */
+	/* called for every flow that leaves the table, at the packet clock then (NULL: none) */
+	void		(*flow_end)(void *arg, const struct flow *f, uint64_t now_us);
+	void		*flow_end_arg;
 	size_t		inspect_slots;	/* flows read at once; 0: INSPECT_SLOTS_DEFAULT */
 };
 

@@ -24,10 +24,28 @@ struct dlog_ctx {
 	const char	*policy_hash;	/* likewise */
 };
 
+#define DLOG_RATE_DEFAULT	50	/* records a second per (reason, subject) */
+
 /* path "-" is stdout.  Returns NULL with a one-line error.  The caller owns it. */
 struct dlog *dlog_open(const char *path, const char *mode_name,
     const char *policy_hash, char *err, size_t errlen);
 void	dlog_close(struct dlog *l);
+/*
+ * Refusal records a second per (reason, subject): more are left out and
+ * counted (0: no limit).  Accepts are never left out.
+ */
+void	dlog_set_rate(struct dlog *l, unsigned per_sec);
+/* Open the file again (logrotate moved it; SIGUSR1).  0, or -1 with a one-line error. */
+int	dlog_reopen(struct dlog *l, char *err, size_t errlen);
+/*
+ * Write the "suppressed" records of (reason, subject) pairs whose second
+ * ended before now_us with records left out (call it now and then).
+ */
+void	dlog_tick(struct dlog *l, uint64_t now_us);
+uint64_t dlog_suppressed(const struct dlog *l);
+/* A flow left the table: packets and bytes each way (offloaded: the kernel carried the rest). */
+struct flow;
+void	dlog_flow_end(struct dlog *l, const struct flow *f, uint64_t ts_us, bool offloaded);
 /*
  * Write the record of a decision when it is one: the first packet of a flow,
  * or a packet decided without a flow (a drop of unsolicited inbound, a

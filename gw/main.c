@@ -44,7 +44,7 @@ usage(FILE *fp)
 	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
-	    "                   [--no-attrib] [--include-loopback]\n"
+	    "                   [--no-attrib] [--log-rate N] [--include-loopback]\n"
 	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
@@ -115,7 +115,7 @@ parse_mode(const char *cmd, const char *s)
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
-	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB,
+	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE,
 	OPT_LOOPBACK,
 };
 
@@ -183,6 +183,13 @@ print_summary(const struct engine *e, const struct replay_result *r)
 	    (unsigned long long)st.by_verdict[VERDICT_REJECT],
 	    reasons[0] ? reasons : "-", r->elapsed,
 	    r->elapsed > 0 ? (double)r->frames / r->elapsed : 0.0);
+}
+
+/* engine_opts.flow_end: a flow_end record at the capture's clock. */
+static void
+replay_flow_end(void *arg, const struct flow *f, uint64_t now_us)
+{
+	dlog_flow_end(arg, f, now_us, false);
 }
 
 static int
@@ -293,6 +300,10 @@ cmd_replay(int argc, char **argv)
 		eo.owner = meta_owner;
 		eo.owner_arg = meta;
 	}
+	if (log != NULL) {
+		eo.flow_end = replay_flow_end;
+		eo.flow_end_arg = log;
+	}
 	if ((e = engine_new(pol, &eo)) == NULL) {
 		diag_warnx("replay: out of memory for %zu flows", eo.flow_capacity ?
 		    eo.flow_capacity : (size_t)ENGINE_DEFAULT_FLOWS);
@@ -323,8 +334,8 @@ cmd_replay(int argc, char **argv)
 	}
 out:
 	fflush(stdout);
+	engine_free(e);		/* first: its flows' flow_end records go to the log */
 	dlog_close(log);
-	engine_free(e);
 	meta_free(meta);
 	expect_free(x);
 	policy_free(pol);
@@ -398,6 +409,7 @@ static const struct option run_longopts[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "no-seed", no_argument, NULL, OPT_NO_SEED },
 	{ "no-attrib", no_argument, NULL, OPT_NO_ATTRIB },
+	{ "log-rate", required_argument, NULL, OPT_LOG_RATE },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -508,10 +520,12 @@ cmd_run(int argc, char **argv)
 {
 	struct daemon_opts o;
 	const char *lua_flag = NULL;
+	size_t n;
 	int ch, rc;
 
 	memset(&o, 0, sizeof(o));
 	o.mode = -1;
+	o.log_rate = DLOG_RATE_DEFAULT;
 	rules_defaults(&o.rules);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", run_longopts, NULL)) != -1) {
@@ -541,6 +555,16 @@ cmd_run(int argc, char **argv)
 			break;
 		case OPT_NO_ATTRIB:
 			o.no_attrib = true;
+			break;
+		case OPT_LOG_RATE:
+			n = 0;
+			if (strcmp(optarg, "0") != 0 &&
+			    (parse_size(optarg, &n) == -1 || n > 1000000)) {
+				diag_warnx("run: --log-rate: \"%s\" is not a count of records "
+				    "a second (1 to 1000000; 0 is no limit)", optarg);
+				return EXIT_USAGE;
+			}
+			o.log_rate = (unsigned)n;
 			break;
 		case OPT_LUA_DIR:
 			lua_flag = optarg;

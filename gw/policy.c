@@ -18,6 +18,7 @@
 #include "lua_rt.h"
 #include "luasrc.h"
 #include "policy.h"
+#include "reason.h"
 
 #define POLICY_MAX_FILE	((size_t)4 << 20)
 #define NAME_MAX_LEN	64
@@ -1050,6 +1051,25 @@ f_host(struct field *f)
 }
 
 static int
+f_mode(struct field *f)
+{
+	static const char *const modes[] = { "enforce", "monitor", NULL };
+	const char *s;
+	char buf[96];
+	size_t len;
+	int i;
+
+	if ((s = want_string(f->ld, f->v, f->a, f->what, "\"enforce\" or "
+	    "\"monitor\"", &len)) == NULL)
+		return -1;
+	if ((i = str_in(s, modes)) < 0)
+		return lerr(f->ld, f->a.line, "%s: %s is not enforce or monitor",
+		    f->what, show(f->ld->L, f->v, buf, sizeof(buf)));
+	f->r->mode = (int8_t)(i == 1 ? POLICY_MONITOR : POLICY_ENFORCE);
+	return 0;
+}
+
+static int
 f_private(struct field *f)
 {
 	lua_State *L = f->ld->L;
@@ -1105,12 +1125,12 @@ static const struct {
 	{ "to", f_to }, { "src", f_src }, { "from", f_from },
 	{ "host", f_host }, { "exe", f_exe }, { "uid", f_uid },
 	{ "gid", f_gid }, { "cgroup", f_cgroup }, { "check", f_check },
-	{ "private", f_private },
+	{ "private", f_private }, { "mode", f_mode },
 };
 
 static const char *const rule_keys[] = { "name", "proto", "port", "to",
 	"src", "from", "host", "exe", "uid", "gid", "cgroup", "check", "private",
-	NULL };
+	"mode", NULL };
 
 static int
 compile_rule(struct ld *ld, int t, struct at a, bool inbound, size_t i,
@@ -1126,6 +1146,7 @@ compile_rule(struct ld *ld, int t, struct at a, bool inbound, size_t i,
 	    i + 1);
 	r->line = a.line;
 	r->proto = POLICY_PROTO_ANY;
+	r->mode = -1;
 	if ((r->name = strdup(what)) == NULL)
 		return oom(ld);
 	if (lua_type(L, t) != LUA_TTABLE)
@@ -1371,6 +1392,55 @@ compile_dns(struct ld *ld, int t, struct at top)
 	return 0;
 }
 
+_Static_assert(REASON_COUNT <= 64, "enforce_always is a 64-bit mask");
+
+/*
+ * `enforce_always = { "tcp_overlap", ... }`: reasons that drop even in
+ * monitor mode.  Default: tcp_overlap and private_address.
+ */
+static int
+compile_enforce_always(struct ld *ld, int t, struct at top)
+{
+	lua_State *L = ld->L;
+	char iwhat[96], buf[96];
+	struct at a, ia;
+	const char *s;
+	size_t n, i, len;
+	int v, r, top_i = lua_gettop(L);
+
+	ld->p->enforce_always = 1ull << REASON_TCP_OVERLAP |
+	    1ull << REASON_PRIVATE_ADDRESS;
+	if (rawfield(L, t, "enforce_always") == LUA_TNIL) {
+		lua_settop(L, top_i);
+		return 0;
+	}
+	v = lua_gettop(L);
+	a = at_key(ld, top, "enforce_always");
+	ld->p->enforce_always = 0;
+	if (lua_type(L, v) == LUA_TTABLE) {	/* {}: nothing enforced in monitor mode */
+		lua_pushnil(L);
+		if (lua_next(L, v) == 0) {
+			lua_settop(L, top_i);
+			return 0;
+		}
+		lua_settop(L, v);
+	}
+	if (count_items(ld, v, a, "enforce_always", &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		push_item(ld, v, i, a, "enforce_always", &ia, iwhat, sizeof(iwhat));
+		if ((s = want_string(ld, -1, ia, iwhat, "a reason code", &len)) == NULL)
+			return -1;
+		if ((r = reason_parse(s)) < 0)
+			return lerr(ld, ia.line, "%s: %s is not a reason code", iwhat,
+			    show(L, -1, buf, sizeof(buf)));
+		ld->p->enforce_always |= 1ull << r;
+		lua_pop(L, 1);
+	}
+	lua_settop(L, top_i);
+	return 0;
+}
+
 /* Room in the name table for the rules of both lists, half of it free. */
 static int
 names_init(struct ld *ld, int t)
@@ -1391,7 +1461,7 @@ names_init(struct ld *ld, int t)
 
 static const char *const top_keys[] = { "mode", "unknown_egress",
 	"on_check_error", "tcp_midstream", "local_nets", "inbound", "egress",
-	"checks", "dns", NULL };
+	"checks", "dns", "enforce_always", NULL };
 
 static int
 compile_policy(struct ld *ld, int t)
@@ -1442,6 +1512,8 @@ compile_policy(struct ld *ld, int t)
 	lua_pop(L, 1);
 
 	if (compile_dns(ld, t, top) == -1)
+		return -1;
+	if (compile_enforce_always(ld, t, top) == -1)
 		return -1;
 	if (compile_checks(ld, t, top) == -1)
 		return -1;

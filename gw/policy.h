@@ -52,6 +52,7 @@ struct policy_rule {
 
 	char		*check;		/* name of a check function, or NULL */
 	bool		private_ok;	/* `private = true`: a name may lead to a private address */
+	int8_t		mode;		/* -1: the policy's; else enum policy_mode (`mode` on the rule) */
 };
 
 /* `dns = {...}`: how names are learnt and how DNS itself is policed. */
@@ -98,6 +99,7 @@ struct policy {
 	struct luart	*lua;		/* the sandbox that holds `checks`; owned */
 	struct policy_dns dns;
 	size_t		nhostrules;	/* egress rules with `host` */
+	uint64_t	enforce_always;	/* bit r: reason r is enforced in monitor mode too */
 };
 
 /*

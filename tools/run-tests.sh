@@ -2,7 +2,8 @@
 # run-tests.sh BUILD - run every test outgate has and end with one plain line
 # "N passed, N failed".  Called by `make test` after the build.
 #   1. cmocka unit tests (build/tests/test_*), one count per test case
-#   2. pcap-tests/*: replay each case against its expect file
+#   2. pcap-tests/*: replay each case against its expect file, and its
+#      decision log against tools/log-schema.json
 #   3. every capture in ../shared/pcaps replayed in monitor mode: no crash,
 #      exit 0, one JSON line per frame; and what it decodes held against
 #      Wireshark's decoding beside it (tools/wireshark_diff.py)
@@ -63,6 +64,35 @@ for dir in pcap-tests/*/; do
 		bad "pcap-tests/$(basename "$dir")"
 	fi
 done
+
+# 2b. the decision log of every pcap case matches tools/log-schema.json
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	mkdir -p "$BUILD/logs"
+	rm -f "$BUILD"/logs/*.jsonl
+	for dir in pcap-tests/*/; do
+		dir=${dir%/}
+		[ -f "$dir/expect" ] || continue
+		cap=$(ls "$dir"/capture.* 2>/dev/null | head -n 1)
+		args=""
+		[ -f "$dir/args" ] && args=$(cat "$dir/args")
+		# shellcheck disable=SC2086
+		"$OUTGATE" replay --quiet --policy "$dir/policy.lua" $args \
+		    --log "$BUILD/logs/$(basename "$dir").jsonl" "$cap" >/dev/null 2>&1
+	done
+	out=$(/usr/bin/python3 tools/check_log.py tools/log-schema.json "$BUILD"/logs/*.jsonl 2>&1)
+	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
+	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok')
+	pass=$((pass + n_ok))
+	if [ "$n_bad" -gt 0 ] || [ "$n_ok" -eq 0 ]; then
+		printf '%s\n' "$out" | grep -v '^ok ' >&2
+		[ "$n_bad" -gt 0 ] || n_bad=1
+		fail=$((fail + n_bad))
+		failed_names="$failed_names log-schema"
+	fi
+else
+	echo "note: python3-jsonschema not found; log schema check skipped" >&2
+	skip=$((skip + 1))
+fi
 
 # 3. third-party captures: monitor mode must read them all
 if [ -d "$SHARED" ]; then

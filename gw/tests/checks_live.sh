@@ -106,6 +106,13 @@ if start_og a checks.lua; then
 	cnt=$(grep -c '"rule":"tls"' "$LOG")
 	if [ "$cnt" -eq 2 ]; then pass "one record per checked flow (2 for rule tls)"
 	else fail "one record per checked flow (2 for rule tls, got $cnt)"; fi
+	# logrotate: the file moves, SIGUSR1, the next records go to a new file
+	mv "$LOG" "$LOG.1"
+	kill -USR1 "$OGPID"
+	i=0
+	while [ "$i" -lt 30 ] && ! grep -q "log reopened" "$ERR"; do sleep 0.1; i=$((i + 1)); done
+	out=$(client http "$N4" 80 GET)
+	log_has "SIGUSR1 reopens the log: a new file has the next decision" verdict=accept rule=web http_method=GET
 	stop_og
 fi
 end

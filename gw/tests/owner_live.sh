@@ -120,7 +120,8 @@ end
 
 # ------------------------------------------------------------------ 2. short-lived clients
 begin "short-lived clients" short
-if start_og a owner.lua; then
+# every flow must be in the log: no rate limit on refusals here
+if start_og a owner.lua --log-rate 0; then
 	: >"$T/short.out"
 	i=0
 	while [ "$i" -lt 200 ]; do

@@ -675,6 +675,73 @@ test_check_watch(void **state)
 	fixture_free(fx);
 }
 
+/* A rule of its own mode; reasons enforced in every mode. */
+static void
+test_rule_mode_and_enforce_always(void **state)
+{
+	static const char pol[] =
+	    "return {\n"
+	    "  local_nets = { \"10.1.0.0/16\" },\n"
+	    "  %s\n"
+	    "  egress = {\n"
+	    "    { name = \"c\", proto = \"tcp\", port = 80, to = \"198.51.100.0/24\", check = \"no\" %s },\n"
+	    "  },\n"
+	    "  checks = { no = function(ctx) return \"reject\", \"nope\" end },\n"
+	    "}\n";
+	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
+	struct pkt get = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001, http_get);
+	struct pkt one = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001, "GET / HT");
+	struct pkt two = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001, "POST / H");
+	struct fixture *fx;
+	struct decision d;
+	char text[1024];
+
+	(void)state;
+	syn.tcp_seq = 2000;
+	/* enforce, but the rule is watched: its check's reject is only "would" */
+	snprintf(text, sizeof(text), pol, "", ", mode = \"monitor\"");
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	d = run(fx, &get, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_REJECT);
+	assert_int_equal(d.reason, REASON_CHECK);
+	fixture_free(fx);
+	/* monitor, but the rule is proven: enforced */
+	snprintf(text, sizeof(text), pol, "mode = \"monitor\",", ", mode = \"enforce\"");
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	d = run(fx, &get, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_REJECT);
+	fixture_free(fx);
+	/* monitor: tcp_overlap is enforced all the same (the default list) */
+	snprintf(text, sizeof(text), pol, "mode = \"monitor\",", "");
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	run(fx, &one, T0 + 1);
+	d = run(fx, &two, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_TCP_OVERLAP);
+	fixture_free(fx);
+	/* unless the policy's list leaves it out */
+	snprintf(text, sizeof(text), pol, "mode = \"monitor\", enforce_always = {},", "");
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	run(fx, &one, T0 + 1);
+	d = run(fx, &two, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_TCP_OVERLAP);
+	fixture_free(fx);
+	/* and a list can add a reason: check, enforced though the policy watches */
+	snprintf(text, sizeof(text), pol, "mode = \"monitor\", enforce_always = { \"check\" },", "");
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	d = run(fx, &get, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_REJECT);
+	fixture_free(fx);
+}
+
 static void
 test_check_no_slot(void **state)
 {
@@ -985,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_check_answers),
 		cmocka_unit_test(test_check_errors),
 		cmocka_unit_test(test_check_watch),
+		cmocka_unit_test(test_rule_mode_and_enforce_always),
 		cmocka_unit_test(test_check_no_slot),
 		cmocka_unit_test(test_tcp_overlap),
 		cmocka_unit_test(test_port_reuse_after_close),

@@ -21,6 +21,7 @@
 
 #include "lua_rt.h"
 #include "policy.h"
+#include "reason.h"
 
 #define TCP	IPPROTO_TCP
 #define UDP	IPPROTO_UDP
@@ -1005,6 +1006,30 @@ test_sandbox_globals(void **state)
 
 /* What only a check would meet at run time is told at load, with its line. */
 static void
+test_modes_and_enforce_always(void **state)
+{
+	struct policy *p;
+
+	(void)state;
+	p = load_ok("return { enforce_always = { 'tcp_overlap', 'dns_denied' },\n"
+	    "  egress = { { proto = 'tcp', port = 443, mode = 'monitor' },\n"
+	    "    { proto = 'tcp', port = 80 } } }\n");
+	assert_int_equal(p->egress[0].mode, POLICY_MONITOR);
+	assert_int_equal(p->egress[1].mode, -1);
+	assert_true(p->enforce_always & (1ull << REASON_DNS_DENIED));
+	assert_false(p->enforce_always & (1ull << REASON_PRIVATE_ADDRESS));
+	policy_free(p);
+	p = load_ok("return {}\n");
+	assert_true(p->enforce_always & (1ull << REASON_TCP_OVERLAP));
+	assert_true(p->enforce_always & (1ull << REASON_PRIVATE_ADDRESS));
+	policy_free(p);
+	expect_err("return {\n enforce_always = { 'tcp_overlap', 'nope' } }\n",
+	    "2: enforce_always[2]: \"nope\" is not a reason code");
+	expect_err("return { egress = {\n { proto = 'tcp', mode = 'watch' } } }\n",
+	    "2: egress[1].mode: \"watch\" is not enforce or monitor");
+}
+
+static void
 test_sandbox_globals_at_load(void **state)
 {
 	struct policy *p;
@@ -1559,6 +1584,7 @@ main(void)
 		cmocka_unit_test(test_module_check_errors),
 		cmocka_unit_test(test_sandbox_globals),
 		cmocka_unit_test(test_sandbox_globals_at_load),
+		cmocka_unit_test(test_modes_and_enforce_always),
 		cmocka_unit_test(test_sandbox_require),
 		cmocka_unit_test(test_sandbox_budget),
 		cmocka_unit_test(test_sandbox_c_loops),

@@ -259,6 +259,15 @@ stop_og() {
 		if [ "$rc" -eq 0 ]; then pass "SIGTERM: outgate exits 0"; else fail "SIGTERM: outgate exits 0 (exit $rc)"; fi
 	fi
 	OGPID=""
+	if [ -s "$LOG" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		if out=$(/usr/bin/python3 "$HERE/../../tools/check_log.py" \
+		    "$HERE/../../tools/log-schema.json" "$LOG" 2>&1); then
+			pass "its decision log matches tools/log-schema.json"
+		else
+			fail "its decision log matches tools/log-schema.json"
+			printf '%s\n' "$out" | diag 5
+		fi
+	fi
 	w=""
 	[ -n "$STOP_SAYS_NS" ] && w=" in $NS"
 	r4=$(rules "$NS" 4)
