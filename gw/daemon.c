@@ -497,8 +497,13 @@ daemon_run(const struct daemon_opts *o)
 		    d.mask);
 		goto out;
 	}
-	if (o->log_path != NULL && (d.log = dlog_open(o->log_path, mode_name(&d, pol),
-	    pol->hash, err, sizeof(err))) == NULL) {
+	if (o->syslog && (d.log = dlog_open_syslog(mode_name(&d, pol), pol->hash,
+	    err, sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
+	}
+	if (!o->syslog && o->log_path != NULL && (d.log = dlog_open(o->log_path,
+	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
 		diag_warnx("%s", err);
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "community_id.h"
@@ -32,6 +33,7 @@ struct dlog {
 	pthread_mutex_t	mu;		/* workers share the log: writes, reopen, slots */
 	FILE		*fp;
 	bool		own;		/* we opened fp */
+	bool		syslog;		/* records go to syslog(3) instead */
 	char		*path;
 	char		mode[16];
 	char		hash[24];
@@ -80,9 +82,31 @@ dlog_close(struct dlog *l)
 	dlog_flush(l);
 	if (l->own && l->fp != NULL)
 		fclose(l->fp);
+	if (l->syslog)
+		closelog();
 	pthread_mutex_destroy(&l->mu);
 	free(l->path);
 	free(l);
+}
+
+struct dlog *
+dlog_open_syslog(const char *mode_name, const char *policy_hash, char *err,
+    size_t errlen)
+{
+	struct dlog *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL || (l->path = strdup("syslog")) == NULL) {
+		free(l);
+		snprintf(err, errlen, "log: out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&l->mu, NULL);
+	l->rate = DLOG_RATE_DEFAULT;
+	l->syslog = true;
+	openlog("outgate", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	snprintf(l->mode, sizeof(l->mode), "%s", mode_name);
+	snprintf(l->hash, sizeof(l->hash), "%s", policy_hash);
+	return l;
 }
 
 void
@@ -115,6 +139,11 @@ dlog_reopen(struct dlog *l, char *err, size_t errlen)
 static void
 put_record(struct dlog *l, const char *buf, size_t n)
 {
+	if (l->syslog) {
+		/* one message a record, without its newline */
+		syslog(LOG_INFO, "%.*s", (int)(n > 0 ? n - 1 : 0), buf);
+		return;
+	}
 	if (l->fp == NULL || fwrite(buf, 1, n, l->fp) != n)
 		atomic_fetch_add(&l->errors, 1);
 }

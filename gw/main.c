@@ -44,7 +44,7 @@ usage(FILE *fp)
 	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
-	    "                   [--no-attrib] [--log-rate N] [--include-loopback]\n"
+	    "                   [--no-attrib] [--log-rate N] [--syslog] [--include-loopback]\n"
 	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
@@ -115,7 +115,7 @@ parse_mode(const char *cmd, const char *s)
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
-	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE,
+	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE, OPT_SYSLOG,
 	OPT_LOOPBACK,
 };
 
@@ -317,6 +317,7 @@ cmd_replay(int argc, char **argv)
 	ro.log = log;
 	ro.diff = stderr;
 	ro.max_diffs = 100;
+	ro.progress = isatty(STDERR_FILENO) ? stderr : NULL;
 	if (replay_run(e, &ro, &rr, err, sizeof(err)) == -1) {
 		fflush(stdout);
 		diag_warnx("%s", err);
@@ -410,6 +411,7 @@ static const struct option run_longopts[] = {
 	{ "no-seed", no_argument, NULL, OPT_NO_SEED },
 	{ "no-attrib", no_argument, NULL, OPT_NO_ATTRIB },
 	{ "log-rate", required_argument, NULL, OPT_LOG_RATE },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -556,6 +558,9 @@ cmd_run(int argc, char **argv)
 		case OPT_NO_ATTRIB:
 			o.no_attrib = true;
 			break;
+		case OPT_SYSLOG:
+			o.syslog = true;
+			break;
 		case OPT_LOG_RATE:
 			n = 0;
 			if (strcmp(optarg, "0") != 0 &&
@@ -575,6 +580,10 @@ cmd_run(int argc, char **argv)
 		default:
 			return EXIT_USAGE;
 		}
+	}
+	if (o.syslog && o.log_path != NULL) {
+		diag_warnx("run: --syslog and --log: the decision log goes to one of them");
+		return EXIT_USAGE;
 	}
 	if (o.policy_path == NULL || optind != argc) {
 		diag_warnx("run: %s (outgate help)", o.policy_path == NULL ?

@@ -3,6 +3,8 @@
  * A source like nfq.c: it may call the engine, never the reverse; a bad frame
  * is the engine's to judge, a bad file is an error line, never a crash.
  */
+#include <sys/stat.h>
+
 #include <pcap/pcap.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +52,23 @@ write_decision(FILE *out, uint64_t frame, const struct pkt *p,
 	fwrite(buf, 1, n, out);
 }
 
+/* One line that rewrites itself: frames, how far into the file, the rate. */
+static void
+show_progress(FILE *fp, pcap_t *pc, off_t size, uint64_t frames, double secs)
+{
+	FILE *in = pcap_file(pc);
+	long at = in != NULL ? ftell(in) : -1;
+
+	if (size > 0 && at >= 0)
+		fprintf(fp, "\rreplay: %llu frames, %.0f%% of the file, %.0f frames/s",
+		    (unsigned long long)frames, 100.0 * (double)at / (double)size,
+		    (double)frames / secs);
+	else
+		fprintf(fp, "\rreplay: %llu frames, %.0f frames/s",
+		    (unsigned long long)frames, (double)frames / secs);
+	fflush(fp);
+}
+
 int
 replay_run(struct engine *e, const struct replay_opts *o,
     struct replay_result *r, char *err, size_t errlen)
@@ -62,7 +81,9 @@ replay_run(struct engine *e, const struct replay_opts *o,
 	struct pkt p;
 	pcap_t *pc;
 	uint64_t now = 0, ts;
-	double t0;
+	double t0, shown;
+	struct stat sb;
+	off_t size = 0;
 	int rc, link, ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -82,7 +103,9 @@ replay_run(struct engine *e, const struct replay_opts *o,
 		return -1;
 	}
 	r->link = link;
-	t0 = now_seconds();
+	t0 = shown = now_seconds();
+	if (o->progress != NULL && stat(o->capture, &sb) == 0)
+		size = sb.st_size;
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		r->frames++;
 		/* the packet clock never goes back: captures are not always in order */
@@ -103,7 +126,14 @@ replay_run(struct engine *e, const struct replay_opts *o,
 		if (o->expect != NULL && !expect_frame(o->expect, r->frames, &d,
 		    r->mismatches < o->max_diffs ? o->diff : NULL))
 			r->mismatches++;
+		if (o->progress != NULL && (r->frames & 0xffff) == 0 &&
+		    now_seconds() - shown >= 1.0) {
+			shown = now_seconds();
+			show_progress(o->progress, pc, size, r->frames, shown - t0);
+		}
 	}
+	if (o->progress != NULL && shown > t0)
+		fputs("\r\033[K", o->progress);	/* the summary line replaces it */
 	r->elapsed = now_seconds() - t0;
 	if (rc == PCAP_ERROR) {
 		snprintf(err, errlen, "%s: after frame %llu: %s", o->capture,

@@ -19,6 +19,7 @@ struct replay_opts {
 	struct dlog	*log;		/* decision log, or NULL */
 	FILE		*diff;		/* where expect differences go */
 	uint64_t	max_diffs;	/* lines of difference printed; the rest counted */
+	FILE		*progress;	/* a terminal: frames and percent read, each second; NULL none */
 };
 
 struct replay_result {

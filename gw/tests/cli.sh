@@ -145,6 +145,11 @@ expect_rc 2 "run with a bad policy" "$OG" run --policy "$T/bad.lua"
 expect_grep "$T/err" "bad.lua:3:" "run: a bad policy is FILE:LINE"
 one_line_err "run with a bad policy"
 expect_rc 2 "run --queues 5:2" "$OG" run --policy "$T/allow.lua" --queues 5:2
+expect_rc 2 "run --syslog with --log" "$OG" run --policy "$T/allow.lua" --syslog --log "$T/x.log"
+one_line_err "run --syslog --log"
+expect_rc 2 "run --log-rate -1" "$OG" run --policy "$T/allow.lua" --log-rate -1
+expect_rc 2 "run --log-rate 2000000" "$OG" run --policy "$T/allow.lua" --log-rate 2000000
+one_line_err "run --log-rate 2000000"
 one_line_err "run --queues 5:2"
 expect_rc 2 "run --queue 70000" "$OG" run --policy "$T/allow.lua" --queue 70000
 expect_rc 2 "run --mark-mask of one bit" "$OG" run --policy "$T/allow.lua" --mark-mask 0x1
