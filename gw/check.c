@@ -429,3 +429,14 @@ out:
 		out->verdict = VERDICT_DROP;
 	return rc;
 }
+
+void
+check_lua_stats(const struct policy *pol, struct luart_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (pol == NULL || pol->lua == NULL)
+		return;
+	pthread_mutex_lock(&lua_lock);
+	luart_get_stats(pol->lua, st);
+	pthread_mutex_unlock(&lua_lock);
+}

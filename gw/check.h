@@ -33,4 +33,8 @@ int	check_run(const struct policy *pol, bool inbound, size_t idx,
     const struct flow *f, const struct inspect_info *fi, const char *dir,
     struct check_result *out);
 
+/* The policy's Lua state's counters (calls, budget hits, memory), under the lock. */
+struct luart_stats;
+void	check_lua_stats(const struct policy *pol, struct luart_stats *st);
+
 #endif

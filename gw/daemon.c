@@ -20,11 +20,14 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "check.h"
+#include "control.h"
 #include "ctseed.h"
 #include "daemon.h"
 #include "diag.h"
 #include "engine.h"
 #include "log.h"
+#include "lua_rt.h"
 #include "nfq.h"
 #include "pkt.h"
 #include "policy.h"
@@ -34,6 +37,19 @@
 #define MAX_LOCAL_ADDRS	256
 #define CT_TCP_TIME_WAIT	7	/* TCP_CONNTRACK_TIME_WAIT; CLOSE is 8 */
 #define ATTRIB_HIST_US	1000	/* lookup times kept to the µs up to this */
+#define SNAP_US		100000	/* how often a worker publishes its counters */
+#define NLAT		11	/* verdict-latency buckets (µs), +Inf after them */
+static const unsigned lat_le[NLAT] = { 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
+	5000, 10000 };
+
+/* What a worker publishes for the control thread, every SNAP_US. */
+struct worker_snap {
+	struct engine_stats	es;
+	struct nfqueue_stats	qs;
+	struct attrib_stats	as;
+	uint64_t		lat[NLAT + 1];	/* per bucket, not cumulative */
+	uint64_t		lat_sum_us;
+};
 
 struct daemon;
 
@@ -56,6 +72,13 @@ struct worker {
 	char			mac[24];
 	uint32_t		hist[ATTRIB_HIST_US + 1];	/* lookup µs; last: more */
 	uint64_t		nlookups;
+
+	/* metrics: counted here, published to snap for the control thread */
+	uint64_t		lat[NLAT + 1];
+	uint64_t		lat_sum_us;
+	uint64_t		snap_at;
+	pthread_mutex_t		snap_mu;
+	struct worker_snap	snap;
 };
 
 struct daemon {
@@ -71,6 +94,8 @@ struct daemon {
 	uint32_t		mask, mark_accept, mark_drop, mark_reject;
 	struct addr		local[MAX_LOCAL_ADDRS];	/* host mode: our own addresses */
 	size_t			nlocal;
+	atomic_uint_fast64_t	reloads_ok, reloads_failed;
+	struct control		*ctl;
 };
 
 static uint64_t
@@ -196,6 +221,8 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	struct decision dec;
 	struct dlog_ctx lc;
 	struct pkt p;
+	uint64_t t0 = clock_us(CLOCK_MONOTONIC), us;
+	size_t b;
 
 	pkt_decode(&p, PKT_LINK_IP, np->data, np->caplen, np->wirelen);
 	w->cur = np;
@@ -215,6 +242,30 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 		lc.policy_hash = w->pol->hash;
 		dlog_decision(w->d->log, &p, &dec, &lc);
 	}
+	us = clock_us(CLOCK_MONOTONIC) - t0;
+	for (b = 0; b < NLAT && us > lat_le[b]; b++)
+		;
+	w->lat[b]++;
+	w->lat_sum_us += us;
+}
+
+/* Publish the worker's counters for the control thread (at most every SNAP_US). */
+static void
+publish(struct worker *w, bool now)
+{
+	uint64_t t = clock_us(CLOCK_MONOTONIC);
+
+	if (!now && t - w->snap_at < SNAP_US)
+		return;
+	w->snap_at = t;
+	pthread_mutex_lock(&w->snap_mu);
+	engine_get_stats(w->e, &w->snap.es);
+	nfqueue_get_stats(w->q, &w->snap.qs);
+	if (w->at != NULL)
+		attrib_get_stats(w->at, &w->snap.as);
+	memcpy(w->snap.lat, w->lat, sizeof(w->lat));
+	w->snap.lat_sum_us = w->lat_sum_us;
+	pthread_mutex_unlock(&w->snap_mu);
 }
 
 /* engine_opts.flow_end: a flow_end record, at the wall clock. */
@@ -256,7 +307,9 @@ worker_main(void *arg)
 		}
 		dlog_tick(d->log, clock_us(CLOCK_REALTIME));
 		dlog_flush(d->log);
+		publish(w, false);
 	}
+	publish(w, true);
 	return NULL;
 }
 
@@ -359,11 +412,13 @@ reload(struct daemon *d)
 
 	if (policy_load(&next, d->o->policy_path, d->o->lua_dir, err, sizeof(err)) == -1) {
 		diag_warnx("reload failed, the old policy stays: %s", err);
+		atomic_fetch_add(&d->reloads_failed, 1);
 		return;
 	}
 	if (d->o->rules.forward && next->nlocal == 0) {
 		diag_warnx("reload failed, the old policy stays: %s: --forward needs "
 		    "local_nets", d->o->policy_path);
+		atomic_fetch_add(&d->reloads_failed, 1);
 		policy_free(next);
 		return;
 	}
@@ -385,6 +440,7 @@ reload(struct daemon *d)
 		}
 		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
 	}
+	atomic_fetch_add(&d->reloads_ok, 1);
 	diag_warnx("reload ok: policy=%s policy_hash=%s egress_rules=%zu inbound_rules=%zu",
 	    d->o->policy_path, next->hash, next->negress, next->ninbound);
 	policy_free(old);
@@ -462,6 +518,129 @@ print_stats(const struct daemon *d)
 	}
 }
 
+/* The kernel's drop counters of queue q (nfnetlink_queue: queue_dropped + user_dropped). */
+static uint64_t
+kernel_queue_drops(uint16_t q)
+{
+	unsigned long num, pid, total, mode, range, qdrop, udrop, seq;
+	uint64_t drops = 0;
+	char line[256];
+	FILE *fp;
+
+	if ((fp = fopen("/proc/net/netfilter/nfnetlink_queue", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "%lu %lu %lu %lu %lu %lu %lu %lu", &num, &pid, &total,
+		    &mode, &range, &qdrop, &udrop, &seq) == 8 && num == q)
+			drops = (uint64_t)qdrop + udrop;
+	fclose(fp);
+	return drops;
+}
+
+#define METRIC(out, name, type, help) \
+	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+
+/* control_write_fn: every counter and gauge, Prometheus text format 0.0.4. */
+static void
+write_metrics(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	struct worker_snap *s;
+	struct luart_stats ls;
+	size_t i, n = d->nw;
+	uint64_t cum;
+	int v, r, b;
+
+	if ((s = calloc(n, sizeof(*s))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&d->w[i].snap_mu);
+		s[i] = d->w[i].snap;
+		pthread_mutex_unlock(&d->w[i].snap_mu);
+	}
+	METRIC(out, "outgate_decisions_total", "counter", "Packets decided, by verdict and reason.");
+	for (v = 0; v <= VERDICT_REJECT; v++)
+		for (r = 0; r < REASON_COUNT; r++) {
+			uint64_t c = 0;
+
+			for (i = 0; i < n; i++)
+				c += s[i].es.by_verdict_reason[v][r];
+			if (c > 0)
+				fprintf(out, "outgate_decisions_total{verdict=\"%s\",reason=\"%s\"} %llu\n",
+				    engine_verdict_name(v), engine_reason_name(r),
+				    (unsigned long long)c);
+		}
+	METRIC(out, "outgate_queue_packets_total", "counter", "Packets received from the queue.");
+	for (i = 0; i < n; i++)
+		fprintf(out, "outgate_queue_packets_total{queue=\"%u\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].qs.packets);
+	METRIC(out, "outgate_queue_drops_total", "counter", "Packets the kernel dropped on the queue (full, or no reader).");
+	for (i = 0; i < n; i++)
+		fprintf(out, "outgate_queue_drops_total{queue=\"%u\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)kernel_queue_drops(d->w[i].queue));
+	METRIC(out, "outgate_queue_enobufs_total", "counter", "Receive overruns (ENOBUFS) on the queue socket.");
+	for (i = 0; i < n; i++)
+		fprintf(out, "outgate_queue_enobufs_total{queue=\"%u\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].qs.enobufs);
+	METRIC(out, "outgate_flows", "gauge", "Flows in the table.");
+	for (i = 0; i < n; i++)
+		fprintf(out, "outgate_flows{queue=\"%u\"} %zu\n", d->w[i].queue, s[i].es.flows);
+	METRIC(out, "outgate_dns_entries", "gauge", "Entries of the DNS provenance table.");
+	for (i = 0; i < n; i++)
+		fprintf(out, "outgate_dns_entries{queue=\"%u\"} %zu\n", d->w[i].queue,
+		    s[i].es.dns_entries);
+	METRIC(out, "outgate_attrib_lookups_total", "counter", "Process lookups, by result.");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "outgate_attrib_lookups_total{queue=\"%u\",result=\"found\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].as.found);
+		fprintf(out, "outgate_attrib_lookups_total{queue=\"%u\",result=\"no_socket\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].as.no_socket);
+		fprintf(out, "outgate_attrib_lookups_total{queue=\"%u\",result=\"no_process\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].as.no_process);
+	}
+	check_lua_stats(atomic_load(&d->pol), &ls);
+	METRIC(out, "outgate_lua_checks_total", "counter", "Lua checks run, and those that failed.");
+	for (i = 0, cum = 0; i < n; i++)
+		cum += s[i].es.checks;
+	fprintf(out, "outgate_lua_checks_total{result=\"run\"} %llu\n", (unsigned long long)cum);
+	for (i = 0, cum = 0; i < n; i++)
+		cum += s[i].es.check_errors;
+	fprintf(out, "outgate_lua_checks_total{result=\"error\"} %llu\n", (unsigned long long)cum);
+	METRIC(out, "outgate_lua_stops_total", "counter", "Lua calls of the running policy stopped, by cause.");
+	fprintf(out, "outgate_lua_stops_total{cause=\"budget\"} %llu\n", (unsigned long long)ls.budget);
+	fprintf(out, "outgate_lua_stops_total{cause=\"memory\"} %llu\n", (unsigned long long)ls.oom);
+	fprintf(out, "outgate_lua_stops_total{cause=\"error\"} %llu\n", (unsigned long long)ls.runtime);
+	METRIC(out, "outgate_reloads_total", "counter", "Policy reloads (SIGHUP), by result.");
+	fprintf(out, "outgate_reloads_total{result=\"ok\"} %llu\n",
+	    (unsigned long long)atomic_load(&d->reloads_ok));
+	fprintf(out, "outgate_reloads_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)atomic_load(&d->reloads_failed));
+	if (d->log != NULL) {
+		METRIC(out, "outgate_log_records_left_out_total", "counter", "Decision records left out by --log-rate.");
+		fprintf(out, "outgate_log_records_left_out_total %llu\n",
+		    (unsigned long long)dlog_suppressed(d->log));
+		METRIC(out, "outgate_log_write_errors_total", "counter", "Decision records that could not be written.");
+		fprintf(out, "outgate_log_write_errors_total %llu\n",
+		    (unsigned long long)dlog_errors(d->log));
+	}
+	METRIC(out, "outgate_verdict_latency_seconds", "histogram", "Time from a packet's arrival to its verdict, in userspace.");
+	for (i = 0; i < n; i++) {
+		for (b = 0, cum = 0; b < NLAT; b++) {
+			cum += s[i].lat[b];
+			fprintf(out, "outgate_verdict_latency_seconds_bucket{queue=\"%u\",le=\"%g\"} %llu\n",
+			    d->w[i].queue, lat_le[b] / 1e6, (unsigned long long)cum);
+		}
+		cum += s[i].lat[NLAT];
+		fprintf(out, "outgate_verdict_latency_seconds_bucket{queue=\"%u\",le=\"+Inf\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)cum);
+		fprintf(out, "outgate_verdict_latency_seconds_sum{queue=\"%u\"} %g\n",
+		    d->w[i].queue, s[i].lat_sum_us / 1e6);
+		fprintf(out, "outgate_verdict_latency_seconds_count{queue=\"%u\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)cum);
+	}
+	free(s);
+}
+
 int
 daemon_run(const struct daemon_opts *o)
 {
@@ -536,6 +715,7 @@ daemon_run(const struct daemon_opts *o)
 	for (i = 0; i < d.nw; i++) {
 		d.w[i].d = &d;
 		d.w[i].pol = pol;
+		pthread_mutex_init(&d.w[i].snap_mu, NULL);
 		atomic_store(&d.w[i].alive, true);
 		d.w[i].queue = (uint16_t)(o->queue_lo + i);
 		if (!o->no_attrib &&
@@ -581,6 +761,12 @@ daemon_run(const struct daemon_opts *o)
 			    "interrupted=%llu (entries that changed meanwhile may be missing)",
 			    (unsigned long long)cs.malformed,
 			    (unsigned long long)cs.interrupted);
+	}
+	if ((o->control_path != NULL || o->metrics_addr != NULL) &&
+	    (d.ctl = control_start(o->control_path, o->metrics_addr, write_metrics,
+	    &d, err, sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
 	}
 	for (i = 0; i < d.nw; i++) {
 		if (pthread_create(&d.w[i].th, NULL, worker_main, &d.w[i]) != 0) {
@@ -635,6 +821,7 @@ out:
 		diag_warnx("%s", err);
 		ret = 2;
 	}
+	control_stop(d.ctl);	/* before the workers it reads */
 	stop_workers(&d);
 	if (ret == 0)
 		print_stats(&d);

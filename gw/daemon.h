@@ -22,6 +22,8 @@ struct daemon_opts {
 	bool		no_seed;	/* do not read the conntrack table at start */
 	bool		no_attrib;	/* owners from the packet's uid/gid only, no process lookup */
 	unsigned	log_rate;	/* decision records a second per (reason, subject); 0: all */
+	const char	*control_path;	/* --control SOCKET, or NULL */
+	const char	*metrics_addr;	/* --metrics ADDR:PORT, or NULL */
 	struct fwrules_opts rules;	/* backend NONE: the caller manages the rules */
 };
 

@@ -171,7 +171,14 @@ engine_free(struct engine *e)
 void
 engine_get_stats(const struct engine *e, struct engine_stats *st)
 {
+	struct flow_stats fs;
+	struct dnscache_stats ds;
+
 	*st = e->st;
+	flow_get_stats(e->flows, &fs);
+	st->flows = fs.active;
+	dnscache_get_stats(e->dns, &ds);
+	st->dns_entries = ds.entries;
 }
 
 struct flow_table *
@@ -474,6 +481,10 @@ static void
 settle(struct engine *e, struct flow *f, struct decision *d, int verdict, int reason)
 {
 	hold_subject(e, f, d);
+	/* this packet's record is the flow's: the name its owner resolved, again */
+	if (f->origin == FLOW_ORIGIN_INSIDE && dnscache_lookup(e->dns, f->skey,
+	    &f->key.dst, e->now, NULL, NULL, &d->dst_name) == DNSCACHE_NONE)
+		d->dst_name = NULL;
 	set_verdict(e, d, verdict, reason);
 	f->verdict = d->verdict;
 	f->would = d->would;
@@ -675,7 +686,8 @@ dns_packet(struct engine *e, struct flow *f, int fdir, const struct dns_msg *m,
 	if (f->origin != FLOW_ORIGIN_INSIDE || f->key.dport != 53)
 		return 0;
 	if (m->response) {
-		if (fdir != FLOW_DIR_REPLY || f->would != VERDICT_ACCEPT)
+		/* what passed (monitor mode too) teaches the table */
+		if (fdir != FLOW_DIR_REPLY || f->verdict != VERDICT_ACCEPT)
 			return 0;
 		if ((n = dnscache_learn(e->dns, f->skey, m, now_us, &why)) > 0)
 			e->st.dns_learnt += (uint64_t)n;
@@ -984,6 +996,9 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 		f->pid = d->subject->pid;
 	}
 	f->skey = skey;
+	if (dir == ENGINE_DIR_OUT && dnscache_lookup(e->dns, skey, &k->dst, now_us,
+	    NULL, NULL, &d->dst_name) == DNSCACHE_NONE)
+		d->dst_name = NULL;	/* for the log: what a name rule could say */
 	if (byname && d->would == VERDICT_ACCEPT) {
 		f->byname = 1;	/* held in the DNS table while it lives */
 		dnscache_hold(e->dns, skey, &k->dst);
@@ -1140,4 +1155,5 @@ engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 	e->st.packets++;
 	e->st.by_verdict[d->verdict]++;
 	e->st.by_reason[d->reason]++;
+	e->st.by_verdict_reason[d->verdict][d->reason]++;
 }

@@ -54,6 +54,8 @@ struct decision {
 	const char	*tls_alpn;
 	const char	*http_host;
 	const char	*http_method;
+	/* a new outbound flow: a name its owner resolved to its destination, or NULL */
+	const char	*dst_name;
 };
 
 /*
@@ -87,6 +89,9 @@ struct engine_stats {
 	uint64_t	inspect_no_slot;	/* flows that needed an inspection slot and found none */
 	uint64_t	dns_learnt;	/* (address, name) entries learnt from answers */
 	uint64_t	dns_ignored;	/* answers the table did not take */
+	uint64_t	by_verdict_reason[3][REASON_COUNT];
+	size_t		flows;		/* gauges, filled by engine_get_stats */
+	size_t		dns_entries;
 };
 
 struct engine;

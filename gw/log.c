@@ -339,6 +339,8 @@ dlog_put_inspect(struct jbuf *j, const struct decision *d)
 		json_str(j, "http_host", d->http_host);
 	if (d->http_method != NULL)
 		json_str(j, "http_method", d->http_method);
+	if (d->dst_name != NULL)
+		json_str(j, "dst_name", d->dst_name);
 }
 
 void

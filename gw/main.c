@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "diag.h"
+#include "learn.h"
 #include "engine.h"
 #include "expect.h"
 #include "flow.h"
@@ -45,6 +47,9 @@ usage(FILE *fp)
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
 	    "                   [--no-attrib] [--log-rate N] [--syslog] [--include-loopback]\n"
+	    "                   [--control SOCKET] [--metrics ADDR:PORT]\n"
+	    "       outgate stats --control SOCKET\n"
+	    "       outgate learn LOG... > policy.lua\n"
 	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
@@ -115,7 +120,7 @@ parse_mode(const char *cmd, const char *s)
 enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
-	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE, OPT_SYSLOG,
+	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE, OPT_SYSLOG, OPT_CONTROL, OPT_METRICS,
 	OPT_LOOPBACK,
 };
 
@@ -343,6 +348,66 @@ out:
 	return ret;
 }
 
+static const struct option stats_longopts[] = {
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* `outgate stats --control SOCKET`: what the daemon's control socket says. */
+static int
+cmd_stats(int argc, char **argv)
+{
+	const char *path = NULL;
+	char err[512];
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", stats_longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_CONTROL:
+			path = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		diag_warnx("stats: %s (outgate help)", path == NULL ?
+		    "--control SOCKET is required" : "unexpected argument");
+		return EXIT_USAGE;
+	}
+	if (control_read(path, stdout, err, sizeof(err)) == -1) {
+		diag_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* `outgate learn LOG...`: a draft policy on stdout. */
+static int
+cmd_learn(int argc, char **argv)
+{
+	char err[512];
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		if (argc >= 2) {
+			usage(stdout);
+			return 0;
+		}
+		diag_warnx("learn: a decision log is required (outgate learn LOG... > policy.lua)");
+		return EXIT_USAGE;
+	}
+	if (learn_run(argv + 1, (size_t)(argc - 1), stdout, err, sizeof(err)) == -1) {
+		diag_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+}
+
 static const struct option check_longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
@@ -412,6 +477,8 @@ static const struct option run_longopts[] = {
 	{ "no-attrib", no_argument, NULL, OPT_NO_ATTRIB },
 	{ "log-rate", required_argument, NULL, OPT_LOG_RATE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -561,6 +628,12 @@ cmd_run(int argc, char **argv)
 		case OPT_SYSLOG:
 			o.syslog = true;
 			break;
+		case OPT_CONTROL:
+			o.control_path = optarg;
+			break;
+		case OPT_METRICS:
+			o.metrics_addr = optarg;
+			break;
 		case OPT_LOG_RATE:
 			n = 0;
 			if (strcmp(optarg, "0") != 0 &&
@@ -658,6 +731,10 @@ main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "stats") == 0)
+		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(cmd, "learn") == 0)
+		return cmd_learn(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)

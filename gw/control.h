@@ -1,0 +1,31 @@
+/*
+ * control.h - the control socket: a unix socket (mode 0600) and optionally a
+ * TCP port that answer each connection with the daemon's metrics in the
+ * Prometheus text format.  A thread of its own; the packet path never waits
+ * on it.
+ */
+#ifndef OUTGATE_CONTROL_H
+#define OUTGATE_CONTROL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Write the metrics text to out (called on the control thread). */
+typedef void control_write_fn(void *arg, FILE *out);
+
+struct control;
+
+/*
+ * Listen on the unix socket path (replacing a stale socket file there) and,
+ * when http is not NULL, on http ("ADDR:PORT"; a wildcard address only if
+ * given as such) for GET /metrics.  NULL with a one-line error.
+ */
+struct control *control_start(const char *path, const char *http,
+    control_write_fn *fn, void *arg, char *err, size_t errlen);
+/* Stop the thread, close and remove the socket.  NULL is fine. */
+void	control_stop(struct control *c);
+
+/* Connect to a control socket and copy what it says to out.  0, or -1 with err. */
+int	control_read(const char *path, FILE *out, char *err, size_t errlen);
+
+#endif
