@@ -27,7 +27,7 @@ struct control {
 	bool		started;
 	int		ufd, hfd;	/* unix and TCP listeners, -1 none */
 	char		path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	control_write_fn *fn;
+	control_write_fn *fn, *recent_fn;
 	void		*arg;
 	atomic_bool	stop;
 };
@@ -51,6 +51,23 @@ serve(struct control *c, int fd, bool http)
 	int ok = 1;
 
 	set_timeouts(fd);
+	if (!http) {
+		/* an optional request line, if it comes at once */
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) == 1 && (n = recv(fd, req, sizeof(req) - 1, 0)) > 0) {
+			req[n] = '\0';
+			if (strncmp(req, "recent", 6) == 0 && c->recent_fn != NULL) {
+				if ((out = fdopen(fd, "w")) == NULL) {
+					close(fd);
+					return;
+				}
+				c->recent_fn(c->arg, out);
+				fclose(out);
+				return;
+			}
+		}
+	}
 	if (http) {
 		/* the request line is enough: GET /metrics; the rest is read and ignored */
 		n = recv(fd, req, sizeof(req) - 1, 0);
@@ -182,8 +199,8 @@ bad:
 }
 
 struct control *
-control_start(const char *path, const char *http, control_write_fn *fn, void *arg,
-    char *err, size_t errlen)
+control_start(const char *path, const char *http, control_write_fn *fn,
+    control_write_fn *recent_fn, void *arg, char *err, size_t errlen)
 {
 	struct control *c;
 
@@ -193,6 +210,7 @@ control_start(const char *path, const char *http, control_write_fn *fn, void *ar
 	}
 	c->ufd = c->hfd = -1;
 	c->fn = fn;
+	c->recent_fn = recent_fn;
 	c->arg = arg;
 	if ((path != NULL && listen_unix(c, path, err, errlen) == -1) ||
 	    (http != NULL && listen_http(c, http, err, errlen) == -1))
@@ -227,7 +245,8 @@ control_stop(struct control *c)
 }
 
 int
-control_read(const char *path, FILE *out, char *err, size_t errlen)
+control_read(const char *path, const char *request, FILE *out, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un sa;
 	char buf[4096];
@@ -250,6 +269,12 @@ control_read(const char *path, FILE *out, char *err, size_t errlen)
 		return -1;
 	}
 	set_timeouts(fd);
+	snprintf(buf, sizeof(buf), "%s\n", request);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		snprintf(err, errlen, "stats: %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, out);
 	close(fd);

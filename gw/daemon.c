@@ -42,6 +42,19 @@
 static const unsigned lat_le[NLAT] = { 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
 	5000, 10000 };
 
+#define NRECENT		16	/* latest decisions a worker keeps for `outgate top` */
+
+/* One decision as `outgate top` shows it. */
+struct recent {
+	uint64_t	ts_us;		/* 0: empty */
+	uint8_t		verdict, would, proto;
+	uint16_t	reason;
+	uint16_t	sport, dport;
+	struct addr	src, dst;
+	char		rule[32];
+	char		who[64];	/* exe, else uid */
+};
+
 /* What a worker publishes for the control thread, every SNAP_US. */
 struct worker_snap {
 	struct engine_stats	es;
@@ -79,6 +92,8 @@ struct worker {
 	uint64_t		snap_at;
 	pthread_mutex_t		snap_mu;
 	struct worker_snap	snap;
+	struct recent		recent[NRECENT];	/* a ring, under snap_mu */
+	unsigned		recent_next;
 };
 
 struct daemon {
@@ -214,6 +229,36 @@ worker_owner(void *arg, const struct flow_key *k, uint64_t now_us)
 	return s;
 }
 
+/* A decision into the worker's ring for `outgate top` (once a flow, not a packet). */
+static void
+keep_recent(struct worker *w, const struct pkt *p, const struct decision *dec,
+    const struct nfqueue_pkt *np)
+{
+	struct recent *r;
+
+	pthread_mutex_lock(&w->snap_mu);
+	r = &w->recent[w->recent_next];
+	w->recent_next = (w->recent_next + 1) % NRECENT;
+	memset(r, 0, sizeof(*r));
+	r->ts_us = clock_us(CLOCK_REALTIME);
+	r->verdict = dec->verdict;
+	r->would = dec->would;
+	r->reason = dec->reason;
+	r->proto = p->proto;
+	r->src = p->src;
+	r->dst = p->dst;
+	r->sport = p->sport;
+	r->dport = p->dport;
+	snprintf(r->rule, sizeof(r->rule), "%s", dec->rule != NULL ? dec->rule : "-");
+	if (dec->subject != NULL && dec->subject->exe != NULL)
+		snprintf(r->who, sizeof(r->who), "%s", dec->subject->exe);
+	else if (np->has_uid)
+		snprintf(r->who, sizeof(r->who), "uid %u", np->uid);
+	else
+		snprintf(r->who, sizeof(r->who), "-");
+	pthread_mutex_unlock(&w->snap_mu);
+}
+
 static void
 decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 {
@@ -242,6 +287,9 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 		lc.policy_hash = w->pol->hash;
 		dlog_decision(w->d->log, &p, &dec, &lc);
 	}
+	if (!dec.pending && dec.reason != REASON_NOT_IP &&
+	    (dec.new_flow || dec.checked || dec.flow_id == 0))
+		keep_recent(w, &p, &dec, np);
 	us = clock_us(CLOCK_MONOTONIC) - t0;
 	for (b = 0; b < NLAT && us > lat_le[b]; b++)
 		;
@@ -537,6 +585,51 @@ kernel_queue_drops(uint16_t q)
 	return drops;
 }
 
+static int
+cmp_recent(const void *a, const void *b)
+{
+	const struct recent *x = a, *y = b;
+
+	return x->ts_us < y->ts_us ? 1 : x->ts_us > y->ts_us ? -1 : 0;
+}
+
+/*
+ * control_write_fn for "recent": the latest decisions of every worker,
+ * newest first, one a line, tab-separated: time, verdict, would, reason,
+ * rule, proto, source, destination, owner.
+ */
+static void
+write_recent(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	struct recent *all;
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN], when[32];
+	const char *pn;
+	size_t i, n = 0;
+	time_t t;
+
+	if ((all = calloc(d->nw * NRECENT, sizeof(*all))) == NULL)
+		return;
+	for (i = 0; i < d->nw; i++) {
+		pthread_mutex_lock(&d->w[i].snap_mu);
+		memcpy(all + n, d->w[i].recent, sizeof(d->w[i].recent));
+		pthread_mutex_unlock(&d->w[i].snap_mu);
+		n += NRECENT;
+	}
+	qsort(all, n, sizeof(*all), cmp_recent);
+	for (i = 0; i < n && all[i].ts_us != 0; i++) {
+		t = (time_t)(all[i].ts_us / 1000000);
+		strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
+		pn = pkt_proto_name(all[i].proto);
+		fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s:%u\t%s:%u\t%s\n", when,
+		    engine_verdict_name(all[i].verdict), engine_verdict_name(all[i].would),
+		    engine_reason_name(all[i].reason), all[i].rule, pn != NULL ? pn : "?",
+		    addr_format(&all[i].src, src, sizeof(src)), all[i].sport,
+		    addr_format(&all[i].dst, dst, sizeof(dst)), all[i].dport, all[i].who);
+	}
+	free(all);
+}
+
 #define METRIC(out, name, type, help) \
 	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 
@@ -676,12 +769,12 @@ daemon_run(const struct daemon_opts *o)
 		    d.mask);
 		goto out;
 	}
-	if (o->syslog && (d.log = dlog_open_syslog(mode_name(&d, pol), pol->hash,
-	    err, sizeof(err))) == NULL) {
+	if (o->syslog != NULL && (d.log = dlog_open_syslog(o->syslog,
+	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
 		diag_warnx("%s", err);
 		goto out;
 	}
-	if (!o->syslog && o->log_path != NULL && (d.log = dlog_open(o->log_path,
+	if (o->syslog == NULL && o->log_path != NULL && (d.log = dlog_open(o->log_path,
 	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
 		diag_warnx("%s", err);
 		goto out;
@@ -764,7 +857,7 @@ daemon_run(const struct daemon_opts *o)
 	}
 	if ((o->control_path != NULL || o->metrics_addr != NULL) &&
 	    (d.ctl = control_start(o->control_path, o->metrics_addr, write_metrics,
-	    &d, err, sizeof(err))) == NULL) {
+	    write_recent, &d, err, sizeof(err))) == NULL) {
 		diag_warnx("%s", err);
 		goto out;
 	}

@@ -15,7 +15,7 @@ struct daemon_opts {
 	const char	*policy_path;
 	const char	*lua_dir;
 	const char	*log_path;	/* NULL: no decision log; "-": stdout */
-	bool		syslog;		/* the decision log to syslog(3) instead */
+	const char	*syslog;	/* the decision log to this syslog socket instead, or NULL */
 	uint16_t	queue_lo, queue_hi;
 	size_t		flows;		/* per worker; 0: the engine's default */
 	int		mode;		/* -1: the policy's */

@@ -9,8 +9,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "community_id.h"
 #include "flow.h"
@@ -33,7 +35,8 @@ struct dlog {
 	pthread_mutex_t	mu;		/* workers share the log: writes, reopen, slots */
 	FILE		*fp;
 	bool		own;		/* we opened fp */
-	bool		syslog;		/* records go to syslog(3) instead */
+	int		syslog_fd;	/* records go to a syslog socket instead; -1 none */
+	int		pid;
 	char		*path;
 	char		mode[16];
 	char		hash[24];
@@ -58,6 +61,7 @@ dlog_open(const char *path, const char *mode_name, const char *policy_hash,
 	}
 	pthread_mutex_init(&l->mu, NULL);
 	l->rate = DLOG_RATE_DEFAULT;
+	l->syslog_fd = -1;
 	if (strcmp(path, "-") == 0) {
 		l->fp = stdout;
 	} else if ((l->fp = fopen(path, "a")) == NULL) {
@@ -82,28 +86,44 @@ dlog_close(struct dlog *l)
 	dlog_flush(l);
 	if (l->own && l->fp != NULL)
 		fclose(l->fp);
-	if (l->syslog)
-		closelog();
+	if (l->syslog_fd != -1)
+		close(l->syslog_fd);
 	pthread_mutex_destroy(&l->mu);
 	free(l->path);
 	free(l);
 }
 
 struct dlog *
-dlog_open_syslog(const char *mode_name, const char *policy_hash, char *err,
-    size_t errlen)
+dlog_open_syslog(const char *sock, const char *mode_name, const char *policy_hash,
+    char *err, size_t errlen)
 {
+	struct sockaddr_un sa;
 	struct dlog *l;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL || (l->path = strdup("syslog")) == NULL) {
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "log: syslog socket %s: path too long", sock);
+		return NULL;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL || (l->path = strdup(sock)) == NULL) {
 		free(l);
 		snprintf(err, errlen, "log: out of memory");
 		return NULL;
 	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, sock);
+	if ((l->syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(l->syslog_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		snprintf(err, errlen, "log: syslog socket %s: %s", sock, strerror(errno));
+		if (l->syslog_fd != -1)
+			close(l->syslog_fd);
+		free(l->path);
+		free(l);
+		return NULL;
+	}
 	pthread_mutex_init(&l->mu, NULL);
 	l->rate = DLOG_RATE_DEFAULT;
-	l->syslog = true;
-	openlog("outgate", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	l->pid = (int)getpid();
 	snprintf(l->mode, sizeof(l->mode), "%s", mode_name);
 	snprintf(l->hash, sizeof(l->hash), "%s", policy_hash);
 	return l;
@@ -139,9 +159,15 @@ dlog_reopen(struct dlog *l, char *err, size_t errlen)
 static void
 put_record(struct dlog *l, const char *buf, size_t n)
 {
-	if (l->syslog) {
-		/* one message a record, without its newline */
-		syslog(LOG_INFO, "%.*s", (int)(n > 0 ? n - 1 : 0), buf);
+	if (l->syslog_fd != -1) {
+		/* one datagram a record: <daemon.info> tag, the JSON, no newline */
+		char msg[4200];
+		int m = snprintf(msg, sizeof(msg), "<30>outgate[%d]: %.*s", l->pid,
+		    (int)(n > 0 ? n - 1 : 0), buf);
+
+		if (m < 0 || send(l->syslog_fd, msg, (size_t)m < sizeof(msg) ?
+		    (size_t)m : sizeof(msg) - 1, MSG_NOSIGNAL) < 0)
+			atomic_fetch_add(&l->errors, 1);
 		return;
 	}
 	if (l->fp == NULL || fwrite(buf, 1, n, l->fp) != n)

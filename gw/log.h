@@ -29,9 +29,12 @@ struct dlog_ctx {
 /* path "-" is stdout.  Returns NULL with a one-line error.  The caller owns it. */
 struct dlog *dlog_open(const char *path, const char *mode_name,
     const char *policy_hash, char *err, size_t errlen);
-/* The same records to syslog(3), facility daemon, level info, one message each. */
-struct dlog *dlog_open_syslog(const char *mode_name, const char *policy_hash,
-    char *err, size_t errlen);
+/*
+ * The same records to the syslog socket sock (/dev/log), one datagram each,
+ * facility daemon, level info, tagged outgate[PID].
+ */
+struct dlog *dlog_open_syslog(const char *sock, const char *mode_name,
+    const char *policy_hash, char *err, size_t errlen);
 void	dlog_close(struct dlog *l);
 /*
  * Refusal records a second per (reason, subject): more are left out and

@@ -15,6 +15,8 @@
 #include "control.h"
 #include "diag.h"
 #include "learn.h"
+#include "report.h"
+#include "top.h"
 #include "engine.h"
 #include "expect.h"
 #include "flow.h"
@@ -46,10 +48,12 @@ usage(FILE *fp)
 	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
-	    "                   [--no-attrib] [--log-rate N] [--syslog] [--include-loopback]\n"
+	    "                   [--no-attrib] [--log-rate N] [--syslog[=SOCKET]] [--include-loopback]\n"
 	    "                   [--control SOCKET] [--metrics ADDR:PORT]\n"
 	    "       outgate stats --control SOCKET\n"
 	    "       outgate learn LOG... > policy.lua\n"
+	    "       outgate report LOG... --html FILE\n"
+	    "       outgate top --control SOCKET [--interval SECONDS] [--count N]\n"
 	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
@@ -380,7 +384,7 @@ cmd_stats(int argc, char **argv)
 		    "--control SOCKET is required" : "unexpected argument");
 		return EXIT_USAGE;
 	}
-	if (control_read(path, stdout, err, sizeof(err)) == -1) {
+	if (control_read(path, "metrics", stdout, err, sizeof(err)) == -1) {
 		diag_warnx("%s", err);
 		return EXIT_USAGE;
 	}
@@ -406,6 +410,98 @@ cmd_learn(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
+}
+
+/* `outgate report LOG... --html FILE`: one HTML page about the logs. */
+static int
+cmd_report(int argc, char **argv)
+{
+	const char *html = NULL;
+	char *logs[256], err[512];
+	size_t nlogs = 0;
+	FILE *out;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--html") == 0 && i + 1 < argc)
+			html = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			diag_warnx("report: %s: unknown option (outgate help)", argv[i]);
+			return EXIT_USAGE;
+		} else if (nlogs < sizeof(logs) / sizeof(logs[0]))
+			logs[nlogs++] = argv[i];
+	}
+	if (html == NULL || nlogs == 0) {
+		diag_warnx("report: %s (outgate report LOG... --html FILE)", html == NULL ?
+		    "--html FILE is required" : "a decision log is required");
+		return EXIT_USAGE;
+	}
+	if ((out = strcmp(html, "-") == 0 ? stdout : fopen(html, "w")) == NULL) {
+		diag_warn("report: %s", html);
+		return EXIT_USAGE;
+	}
+	rc = report_run(logs, nlogs, out, err, sizeof(err));
+	if (out != stdout && fclose(out) != 0 && rc == 0) {
+		snprintf(err, sizeof(err), "report: %s: %s", html, strerror(errno));
+		rc = -1;
+	}
+	if (rc == -1) {
+		diag_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* `outgate top --control SOCKET [--interval S] [--count N]`. */
+static int
+cmd_top(int argc, char **argv)
+{
+	const char *path = NULL;
+	unsigned interval = 1000, count = 0;
+	char err[512], *end;
+	double s;
+	long c;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--control") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
+			s = strtod(argv[++i], &end);
+			if (*end != '\0' || !(s >= 0.1 && s <= 3600)) {
+				diag_warnx("top: --interval: \"%s\" is not seconds (0.1 to 3600)",
+				    argv[i]);
+				return EXIT_USAGE;
+			}
+			interval = (unsigned)(s * 1000);
+		} else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+			c = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || c < 1 || c > 1000000) {
+				diag_warnx("top: --count: \"%s\" is not a count (1 to 1000000)",
+				    argv[i]);
+				return EXIT_USAGE;
+			}
+			count = (unsigned)c;
+		} else if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			diag_warnx("top: %s: unknown argument (outgate help)", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (path == NULL) {
+		diag_warnx("top: --control SOCKET is required (outgate help)");
+		return EXIT_USAGE;
+	}
+	if (top_run(path, interval, count, isatty(STDOUT_FILENO), err, sizeof(err)) == -1) {
+		diag_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static const struct option check_longopts[] = {
@@ -476,7 +572,7 @@ static const struct option run_longopts[] = {
 	{ "no-seed", no_argument, NULL, OPT_NO_SEED },
 	{ "no-attrib", no_argument, NULL, OPT_NO_ATTRIB },
 	{ "log-rate", required_argument, NULL, OPT_LOG_RATE },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
@@ -626,7 +722,7 @@ cmd_run(int argc, char **argv)
 			o.no_attrib = true;
 			break;
 		case OPT_SYSLOG:
-			o.syslog = true;
+			o.syslog = optarg != NULL ? optarg : "/dev/log";
 			break;
 		case OPT_CONTROL:
 			o.control_path = optarg;
@@ -654,7 +750,7 @@ cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (o.syslog && o.log_path != NULL) {
+	if (o.syslog != NULL && o.log_path != NULL) {
 		diag_warnx("run: --syslog and --log: the decision log goes to one of them");
 		return EXIT_USAGE;
 	}
@@ -735,6 +831,10 @@ main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(cmd, "learn") == 0)
 		return cmd_learn(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "top") == 0)
+		return cmd_top(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)

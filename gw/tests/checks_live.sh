@@ -116,3 +116,59 @@ if start_og a checks.lua; then
 	stop_og
 fi
 end
+
+# ------------------------------------------------------------------ a rule's own mode
+sed 's/check = "get_only" }/check = "get_only", mode = "monitor" }/' "$T/checks.lua" >"$T/watched.lua"
+begin "a watched rule" watched "$APP"
+if start_og a watched.lua; then
+	out=$(client http "$N4" 80 POST)
+	case "$out" in ok*) pass "POST passes: the rule is in monitor mode, the policy enforces" ;;
+	*) fail "POST passes: the rule is in monitor mode ($out)" ;; esac
+	log_has "log: POST accepted, would drop, reason check" verdict=accept would=drop reason=check rule=web http_method=POST
+	out=$(client tls "$N4" 8080 evil.test)
+	case "$out" in fail*) pass "the other rule is still enforced: evil.test stopped" ;;
+	*) fail "the other rule is still enforced: evil.test stopped ($out)" ;; esac
+	stop_og
+fi
+end
+
+# ------------------------------------------------------------------ syslog
+SYSLOGD='
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+end = time.monotonic() + 60
+with open(sys.argv[2], "a") as out:
+    while time.monotonic() < end:
+        try:
+            out.write(s.recv(8192).decode("utf-8", "replace") + "\n")
+            out.flush()
+        except socket.timeout:
+            pass
+'
+begin "syslog" syslog "$APP"
+"$PY" -c "$SYSLOGD" "$T/syslog.sock" "$T/syslog.txt" </dev/null >/dev/null 2>&1 &
+SLPID=$!
+i=0
+while [ "$i" -lt 30 ] && [ ! -S "$T/syslog.sock" ]; do sleep 0.1; i=$((i + 1)); done
+START_NOLOG=1
+if start_og a checks.lua --syslog="$T/syslog.sock"; then
+	out=$(client http "$N4" 80 GET)
+	i=0
+	while [ "$i" -lt 30 ] && ! grep -q '"http_method":"GET"' "$T/syslog.txt" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if grep -q '^<30>outgate\[[0-9]*\]: {"ts":.*"verdict":"accept".*"http_method":"GET"' "$T/syslog.txt"; then
+		pass "--syslog: the decision goes to the syslog socket, daemon.info, tagged outgate[PID]"
+	else
+		fail "--syslog: the decision goes to the syslog socket"
+		diag 5 <"$T/syslog.txt"
+	fi
+	stop_og
+fi
+START_NOLOG=""
+kill "$SLPID" 2>/dev/null
+wait "$SLPID" 2>/dev/null
+end

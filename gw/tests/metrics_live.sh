@@ -98,6 +98,16 @@ if start_og a metrics.lua --control "$T/ctl.sock" --metrics 127.0.0.1:9477; then
 		fail "GET /metrics on 127.0.0.1:9477 serves the same counters"
 		diag 5 <"$T/http.txt"
 	fi
+	if "$OG" top --control "$T/ctl.sock" --count 2 --interval 0.2 >"$T/top.txt" 2>&1 &&
+	    grep -q 'decisions: accept' "$T/top.txt" &&
+	    grep -q "allowed.*web.*tcp.*$N4:80" "$T/top.txt" &&
+	    grep -q "drop.*unknown_egress.*$N4:8080" "$T/top.txt" &&
+	    grep -q 'a second: accept' "$T/top.txt"; then
+		pass "outgate top shows the counts, their rates and the latest decisions"
+	else
+		fail "outgate top shows the counts, their rates and the latest decisions"
+		diag 12 <"$T/top.txt"
+	fi
 	stop_og
 	if [ ! -e "$T/ctl.sock" ]; then pass "a clean stop removes the control socket"
 	else fail "a clean stop removes the control socket"; fi
