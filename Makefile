@@ -3,6 +3,12 @@
 
 CC	?= cc
 BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+SBINDIR	= $(PREFIX)/sbin
+DATADIR	= $(PREFIX)/share/outgate
+MANDIR	= $(PREFIX)/share/man
+UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 PKGS	:= lua5.4 libpcap libmnl libnetfilter_queue
 # Expanded when a recipe runs, so after tools/deps.sh has installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -26,7 +32,7 @@ TESTSRCS := $(wildcard gw/tests/test_*.c)
 TESTS	:= $(TESTSRCS:gw/tests/%.c=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all test demo deps clean bench bench-replay bench-parse asan
+.PHONY: all test demo deps clean bench bench-replay bench-parse asan install
 # keep test objects between runs
 .SECONDARY:
 
@@ -107,3 +113,21 @@ $(BUILD)/bench/parse_cost: tools/bench/parse_cost.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -Igw $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, lua/, rules/, the
+# systemd unit, the man pages, and /etc/outgate/policy.lua (the demo policy,
+# only when there is none).
+install: $(BUILD)/outgate
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/rules \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)/etc/outgate
+	install -m 0755 $(BUILD)/outgate $(DESTDIR)$(SBINDIR)/outgate
+	install -m 0644 lua/*.lua $(DESTDIR)$(DATADIR)/lua/
+	install -m 0644 rules/*.lua $(DESTDIR)$(DATADIR)/rules/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LUADIR@|$(DATADIR)/lua|g' \
+	    tools/deploy/systemd/outgate.service.in >$(DESTDIR)$(UNITDIR)/outgate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/outgate.service
+	install -m 0644 doc/outgate.8 $(DESTDIR)$(MANDIR)/man8/outgate.8
+	install -m 0644 doc/outgate-policy.5 $(DESTDIR)$(MANDIR)/man5/outgate-policy.5
+	test -e $(DESTDIR)/etc/outgate/policy.lua || \
+	    install -m 0640 rules/default.lua $(DESTDIR)/etc/outgate/policy.lua

@@ -31,6 +31,7 @@
 #include "nfq.h"
 #include "pkt.h"
 #include "policy.h"
+#include "sdnotify.h"
 
 #define WORKER_POLL_MS	200	/* how soon a worker sees a reload or a stop */
 #define RELOAD_WAIT_MS	5000
@@ -746,6 +747,7 @@ daemon_run(const struct daemon_opts *o)
 	sigset_t sigs;
 	char err[1024];
 	bool rules_in = false;
+	uint64_t wd;
 	size_t i;
 	int sig, ret = 2;
 
@@ -873,9 +875,25 @@ daemon_run(const struct daemon_opts *o)
 	    "installed", mode_name(&d, pol), pol->hash, o->no_seed ? 0L : sc.seeded,
 	    o->rules.fail_open ? " fail_open" : "");
 
+	snprintf(err, sizeof(err), "READY=1\nSTATUS=queues %u:%u, policy_hash %s",
+	    o->queue_lo, o->queue_hi, pol->hash);
+	(void)sdnotify(err);
+	wd = sdnotify_watchdog_us();
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
+		if (wd == 0) {
+			if (sigwait(&sigs, &sig) != 0)
+				continue;
+		} else {
+			/* alive: twice a watchdog period, while every worker lives */
+			struct timespec ts = { (time_t)(wd / 2000000),
+			    (long)(wd / 2 % 1000000) * 1000 };
+
+			if ((sig = sigtimedwait(&sigs, NULL, &ts)) == -1) {
+				if (!atomic_load(&d.worker_failed))
+					(void)sdnotify("WATCHDOG=1");
+				continue;
+			}
+		}
 		if (sig == SIGUSR1) {
 			if (dlog_reopen(d.log, err, sizeof(err)) == -1)
 				diag_warnx("%s", err);
@@ -884,7 +902,9 @@ daemon_run(const struct daemon_opts *o)
 			continue;
 		}
 		if (sig == SIGHUP) {
+			(void)sdnotify("RELOADING=1");
 			reload(&d);
+			(void)sdnotify("READY=1");
 			continue;
 		}
 		if (atomic_load(&d.worker_failed))
@@ -892,6 +912,7 @@ daemon_run(const struct daemon_opts *o)
 		diag_warnx("stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 		break;
 	}
+	(void)sdnotify("STOPPING=1");
 	ret = 0;
 	if (atomic_load(&d.worker_failed)) {
 		ret = 1;

@@ -58,7 +58,7 @@ usage(FILE *fp)
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
 	    "       outgate version\n"
 	    "common: [--lua-dir DIR] (modules for require; default: $OUTGATE_LUA_DIR,\n"
-	    "        else lua/ beside the binary's parent, else " OUTGATE_LUA_DIR ")\n");
+	    "        else lua/ or share/outgate/lua beside the binary's parent, else " OUTGATE_LUA_DIR ")\n");
 }
 
 static bool
@@ -73,7 +73,7 @@ is_dir(const char *path)
 static const char *
 find_lua_dir(const char *flag)
 {
-	static char buf[PATH_MAX + 8];
+	static char buf[PATH_MAX + 32];
 	const char *env;
 	char exe[PATH_MAX], *slash;
 	ssize_t n;
@@ -88,6 +88,10 @@ find_lua_dir(const char *flag)
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
 			snprintf(buf, sizeof(buf), "%s/../lua", exe);
+			if (is_dir(buf))
+				return buf;
+			/* installed: PREFIX/sbin/outgate, PREFIX/share/outgate/lua */
+			snprintf(buf, sizeof(buf), "%s/../share/outgate/lua", exe);
 			if (is_dir(buf))
 				return buf;
 		}

@@ -113,3 +113,48 @@ if start_og a metrics.lua --control "$T/ctl.sock" --metrics 127.0.0.1:9477; then
 	else fail "a clean stop removes the control socket"; fi
 fi
 end
+
+# ------------------------------------------------------------------ systemd's notify protocol
+NOTIFYD='
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+end = time.monotonic() + 60
+with open(sys.argv[2], "a") as out:
+    while time.monotonic() < end:
+        try:
+            out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+            out.flush()
+        except socket.timeout:
+            pass
+'
+begin "sd_notify" notify "$APP"
+"$PY" -c "$NOTIFYD" "$T/notify.sock" "$T/notify.txt" </dev/null >/dev/null 2>&1 &
+NPID=$!
+i=0
+while [ "$i" -lt 30 ] && [ ! -S "$T/notify.sock" ]; do sleep 0.1; i=$((i + 1)); done
+export NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=400000
+if start_og a metrics.lua; then
+	unset NOTIFY_SOCKET WATCHDOG_USEC
+	i=0
+	while [ "$i" -lt 30 ] && ! grep -q 'WATCHDOG=1' "$T/notify.txt" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	if grep -q '^READY=1 STATUS=queues 0:0, policy_hash ' "$T/notify.txt"; then pass "READY=1 with a status once ready"
+	else fail "READY=1 with a status once ready"; diag 5 <"$T/notify.txt"; fi
+	if grep -q '^WATCHDOG=1$' "$T/notify.txt"; then pass "WATCHDOG=1 within the watchdog period"
+	else fail "WATCHDOG=1 within the watchdog period"; diag 5 <"$T/notify.txt"; fi
+	kill -HUP "$OGPID"
+	i=0
+	while [ "$i" -lt 30 ] && ! grep -q 'reload ok' "$ERR"; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.2
+	if grep -A1 '^RELOADING=1$' "$T/notify.txt" | grep -q '^READY=1$'; then pass "SIGHUP: RELOADING=1, then READY=1"
+	else fail "SIGHUP: RELOADING=1, then READY=1"; diag 8 <"$T/notify.txt"; fi
+	stop_og
+	sleep 0.2
+	if grep -q '^STOPPING=1$' "$T/notify.txt"; then pass "SIGTERM: STOPPING=1"
+	else fail "SIGTERM: STOPPING=1"; diag 8 <"$T/notify.txt"; fi
+fi
+unset NOTIFY_SOCKET WATCHDOG_USEC
+kill "$NPID" 2>/dev/null
+wait "$NPID" 2>/dev/null
+end
