@@ -32,7 +32,7 @@ TESTSRCS := $(wildcard gw/tests/test_*.c)
 TESTS	:= $(TESTSRCS:gw/tests/%.c=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all test demo deps clean bench bench-replay bench-parse asan install
+.PHONY: all test demo deps clean bench bench-replay bench-parse asan install deb
 # keep test objects between runs
 .SECONDARY:
 
@@ -131,3 +131,17 @@ install: $(BUILD)/outgate
 	install -m 0644 doc/outgate-policy.5 $(DESTDIR)$(MANDIR)/man5/outgate-policy.5
 	test -e $(DESTDIR)/etc/outgate/policy.lua || \
 	    install -m 0640 rules/default.lua $(DESTDIR)/etc/outgate/policy.lua
+
+# make deb: a Debian package of `make install PREFIX=/usr`, in $(BUILD)/.
+DEB_VERSION := $(shell sed -n 's/^\#define OUTGATE_VERSION[[:space:]]*"\(.*\)"/\1/p' gw/main.c)
+deb: $(BUILD)/outgate
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install BUILD=$(BUILD) PREFIX=/usr DESTDIR=$(abspath $(BUILD))/deb
+	install -d $(BUILD)/deb/DEBIAN
+	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@ARCH@|$$(dpkg --print-architecture)|" \
+	    tools/deploy/debian/control.in >$(BUILD)/deb/DEBIAN/control
+	echo /etc/outgate/policy.lua >$(BUILD)/deb/DEBIAN/conffiles
+	install -m 0755 tools/deploy/debian/postinst $(BUILD)/deb/DEBIAN/postinst
+	gzip -9n $(BUILD)/deb/usr/share/man/man8/outgate.8 $(BUILD)/deb/usr/share/man/man5/outgate-policy.5
+	dpkg-deb --root-owner-group -Zxz --build $(BUILD)/deb \
+	    $(BUILD)/outgate_$(DEB_VERSION)_$$(dpkg --print-architecture).deb

@@ -1,5 +1,5 @@
 #!/bin/sh
-# install.sh OUTGATE - `make install` (issue 8, part): PREFIX and DESTDIR, the
+# install.sh OUTGATE - `make install` and `make deb` (issue 8, part): PREFIX and DESTDIR, the
 # binary, lua/, rules/, the systemd unit, the man pages, /etc/outgate's
 # policy (not overwritten); the installed binary finds its lua/ and checks
 # the installed policy; the man pages format without warnings; the unit
@@ -75,4 +75,34 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	fi
 else
 	echo "# systemd-analyze not found: the unit check is left out"
+fi
+
+# make deb: the same tree as a Debian package
+if command -v dpkg-deb >/dev/null 2>&1; then
+	if make -C "$TOP" -s --no-print-directory deb BUILD="$BUILD" >"$T/deb.out" 2>&1 &&
+	    deb=$(ls "$BUILD"/outgate_*.deb 2>/dev/null | head -n 1) && [ -n "$deb" ]; then
+		ok "make deb builds $(basename "$deb")"
+	else
+		notok "make deb builds a package" "$T/deb.out"
+		exit 0
+	fi
+	dpkg-deb --info "$deb" >"$T/info" 2>&1
+	if grep -q '^ Package: outgate$' "$T/info" && grep -q '^ Depends: .*libnetfilter-queue1' "$T/info" &&
+	    [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)" = /etc/outgate/policy.lua ]; then
+		ok "the package names itself, its dependencies and its conffile"
+	else
+		notok "the package names itself, its dependencies and its conffile" "$T/info"
+	fi
+	dpkg-deb -x "$deb" "$T/x"
+	v=$("$T/x/usr/sbin/outgate" version 2>&1)
+	if [ -f "$T/x/lib/systemd/system/outgate.service" ] && [ -f "$T/x/usr/share/man/man8/outgate.8.gz" ] &&
+	    [ "$v" = "outgate $(sed -n 's/^#define OUTGATE_VERSION[[:space:]]*"\(.*\)"/\1/p' "$TOP/gw/main.c")" ] &&
+	    env -u OUTGATE_LUA_DIR "$T/x/usr/sbin/outgate" check --policy "$T/x/etc/outgate/policy.lua" >/dev/null 2>&1; then
+		ok "unpacked, its binary says its version and checks its policy ($v)"
+	else
+		echo "$v" >"$T/v2"
+		notok "unpacked, its binary says its version and checks its policy" "$T/v2"
+	fi
+else
+	echo "# dpkg-deb not found: the package checks are left out"
 fi
