@@ -546,6 +546,7 @@ static const char check_policy[] =
 static struct decision
 check_flow(const char *check, const char *extra, size_t slots, int flows)
 {
+	static char detail[512], rule[64];
 	char text[2048];
 	struct fixture *fx;
 	struct decision d;
@@ -571,6 +572,19 @@ check_flow(const char *check, const char *extra, size_t slots, int flows)
 			break;		/* decided at once: no slot */
 		d = run(fx, &get, T0 + (uint64_t)i * 10 + 1);
 	}
+	/* what d points at goes with the engine and the policy: keep copies */
+	if (d.detail != NULL) {
+		snprintf(detail, sizeof(detail), "%s", d.detail);
+		d.detail = detail;
+	}
+	if (d.rule != NULL) {
+		snprintf(rule, sizeof(rule), "%s", d.rule);
+		d.rule = rule;
+	}
+	d.subject = NULL;
+	d.flow = NULL;
+	d.dns_qname = d.tls_sni = d.tls_alpn = d.http_host = d.http_method = NULL;
+	d.dst_name = NULL;
 	fixture_free(fx);
 	return d;
 }
