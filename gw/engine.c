@@ -46,8 +46,7 @@ struct engine {
 	struct engine_stats	st;
 	char			detail[320];	/* a check's reason or error, for d->detail */
 	struct policy_subject	subj;		/* a checked flow's owner, for d->subject */
-	char			subj_exe[256], subj_cgroup[512], subj_container[72];
-	char			subj_mac[24], subj_how[64];
+	struct policy_subject_store subj_store;
 	const struct policy	*warned_pol;	/* check errors are told once per rule */
 	uint8_t			warned[256];
 };
@@ -456,23 +455,10 @@ static void
 hold_subject(struct engine *e, const struct flow *f, struct decision *d)
 {
 	const struct inspect_info *fi = inspector_info(e->insp, f);
-	const struct policy_subject *s;
 
 	if (fi == NULL)
 		return;
-	s = &fi->subject;
-	e->subj = *s;
-#define HOLD(field, buf) \
-	if (s->field != NULL) { \
-		snprintf(e->buf, sizeof(e->buf), "%s", s->field); \
-		e->subj.field = e->buf; \
-	}
-	HOLD(exe, subj_exe)
-	HOLD(cgroup, subj_cgroup)
-	HOLD(container, subj_container)
-	HOLD(mac, subj_mac)
-	HOLD(how, subj_how)
-#undef HOLD
+	policy_subject_copy(&e->subj, &fi->subject, &e->subj_store);
 	d->subject = &e->subj;
 }
 

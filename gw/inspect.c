@@ -25,8 +25,7 @@ struct slot {
 	size_t		last_len;	/* in-order bytes at the last parse */
 	uint32_t	next_free;
 	struct inspect_info info;
-	char		exe[256], cgroup[512], container[72], mac[24];
-	char		how[64];
+	struct policy_subject_store subject;	/* the strings of info.subject */
 };
 
 struct inspector {
@@ -82,32 +81,6 @@ slot_of(struct inspector *in, const struct flow *f)
 	return in->slots[f->insp - 1].in_use ? &in->slots[f->insp - 1] : NULL;
 }
 
-/* Copy s's strings into the slot, so that the check sees them later. */
-static void
-keep_subject(struct slot *sl, const struct policy_subject *s)
-{
-	struct policy_subject *d = &sl->info.subject;
-
-	memset(d, 0, sizeof(*d));
-	d->uid = d->gid = POLICY_ID_NONE;
-	if (s == NULL)
-		return;
-	*d = *s;
-	d->exe = d->cgroup = d->container = d->mac = d->how = NULL;
-#define KEEP(field, buf) \
-	if (s->field != NULL) { \
-		strncpy(sl->buf, s->field, sizeof(sl->buf) - 1); \
-		sl->buf[sizeof(sl->buf) - 1] = '\0'; \
-		d->field = sl->buf; \
-	}
-	KEEP(exe, exe)
-	KEEP(cgroup, cgroup)
-	KEEP(container, container)
-	KEEP(mac, mac)
-	KEEP(how, how)
-#undef KEEP
-}
-
 int
 inspector_open(struct inspector *in, struct flow *f, const struct pkt *p,
     const struct policy_subject *s)
@@ -128,7 +101,7 @@ inspector_open(struct inspector *in, struct flow *f, const struct pkt *p,
 	sl->evasion = sl->detail = NULL;
 	sl->last_len = 0;
 	memset(&sl->info, 0, sizeof(sl->info));
-	keep_subject(sl, s);
+	policy_subject_copy(&sl->info.subject, s, &sl->subject);
 	if (p->proto == IPPROTO_TCP && p->has_l4 && (p->tcp_flags & PKT_TCP_SYN)) {
 		stream_start(sl->st, p->tcp_seq + 1);
 		sl->started = true;

@@ -1989,3 +1989,25 @@ policy_push_check(const struct policy *p, bool inbound, size_t i)
 	lua_remove(L, -2);
 	return 0;
 }
+
+void
+policy_subject_copy(struct policy_subject *dst, const struct policy_subject *src,
+    struct policy_subject_store *st)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->uid = dst->gid = POLICY_ID_NONE;
+	if (src == NULL)
+		return;
+	*dst = *src;
+#define COPY(field) \
+	if (src->field != NULL) { \
+		snprintf(st->field, sizeof(st->field), "%s", src->field); \
+		dst->field = st->field; \
+	}
+	COPY(exe)
+	COPY(cgroup)
+	COPY(container)
+	COPY(mac)
+	COPY(how)
+#undef COPY
+}

@@ -81,6 +81,18 @@ struct policy_subject {
 	const char	*how;		/* how it was found ("meta", ...): the log's attr */
 };
 
+/* Room for a subject's strings, so that a copy outlives what it was copied from. */
+struct policy_subject_store {
+	char		exe[256], cgroup[512], container[72], mac[24], how[64];
+};
+
+/*
+ * *dst = *src (src NULL: unknown), its strings copied into st (cut to fit).
+ * dst then lives as long as st.
+ */
+void	policy_subject_copy(struct policy_subject *dst,
+    const struct policy_subject *src, struct policy_subject_store *st);
+
 struct luart;
 
 struct policy {
