@@ -125,13 +125,8 @@ static void
 push_lower_name(lua_State *L, const char *s)
 {
 	char buf[DNS_NAME_BUF];
-	size_t n;
 
-	for (n = 0; s[n] != '\0' && n < sizeof(buf) - 1; n++)
-		buf[n] = s[n] >= 'A' && s[n] <= 'Z' ? (char)(s[n] - 'A' + 'a') : s[n];
-	if (n > 0 && buf[n - 1] == '.')
-		n--;
-	lua_pushlstring(L, buf, n);
+	lua_pushlstring(L, buf, dns_name_lower(buf, sizeof(buf), s));
 }
 
 static void

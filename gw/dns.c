@@ -538,3 +538,18 @@ record_walk(struct parse *ps, struct cursor *c, bool additional)
 	m->edns_do = (rr.ttl & EDNS_DO) != 0;
 	return 0;
 }
+
+size_t
+dns_name_lower(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	for (n = 0; src[n] != '\0' && n < len - 1; n++)
+		dst[n] = src[n] >= 'A' && src[n] <= 'Z' ? (char)(src[n] - 'A' + 'a') : src[n];
+	if (n > 0 && dst[n - 1] == '.')
+		n--;
+	dst[n] = '\0';
+	return n;
+}

@@ -106,6 +106,11 @@ int	dns_tcp_message(const uint8_t *p, size_t len, size_t *off,
 
 /* "A", "AAAA", "CNAME", ... for the common types; NULL for the others. */
 const char *dns_type_name(uint16_t type);
+/*
+ * A name as policies compare them: src lower-cased (ASCII), one trailing dot
+ * off, into dst (cut to len - 1).  Returns its length.
+ */
+size_t	dns_name_lower(char *dst, size_t len, const char *src);
 const char *dns_status_name(enum dns_status s);
 
 #endif

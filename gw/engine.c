@@ -624,20 +624,6 @@ run_check(struct engine *e, struct flow *f, struct decision *d,
 	}
 }
 
-/* lower-case, no trailing dot, into buf */
-static const char *
-lower(char *buf, size_t len, const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n] != '\0' && n < len - 1; n++)
-		buf[n] = s[n] >= 'A' && s[n] <= 'Z' ? (char)(s[n] - 'A' + 'a') : s[n];
-	if (n > 0 && buf[n - 1] == '.')
-		n--;
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Whether some rule's `host` names name (then a query for it may go). */
 static bool
 name_named(const struct policy *pol, const char *name)
@@ -684,11 +670,12 @@ dns_packet(struct engine *e, struct flow *f, int fdir, const struct dns_msg *m,
 	if (fdir != FLOW_DIR_ORIG || !m->has_question ||
 	    (pol->nhostrules == 0 && !pol->dns.given))
 		return 0;
+	dns_name_lower(name, sizeof(name), m->qname);
 	if (!policy_qtype_ok(pol, m->qtype)) {
 		snprintf(e->detail, sizeof(e->detail), "query type %u is not A, AAAA "
 		    "or one of dns.qtypes", m->qtype);
 	} else if (!pol->dns.any_name && pol->nhostrules > 0 &&
-	    (m->qname_lossy || !name_named(pol, lower(name, sizeof(name), m->qname)))) {
+	    (m->qname_lossy || !name_named(pol, name))) {
 		snprintf(e->detail, sizeof(e->detail), "no host rule names %.256s",
 		    m->qname_lossy ? "a name with odd bytes" : name);
 	} else {

@@ -142,14 +142,8 @@ inspector_close(struct inspector *in, const struct flow *f)
 static void
 lower_name(char *dst, size_t len, const char *src, bool port)
 {
-	size_t n = 0, end;
+	size_t n = dns_name_lower(dst, len, src), end;
 
-	while (src[n] != '\0' && n < len - 1) {
-		char c = src[n];
-
-		dst[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
-	dst[n] = '\0';
 	if (port && n > 0) {
 		/* "[v6]:port" or "name:port"; a bare IPv6 literal keeps its colons */
 		char *close = dst[0] == '[' ? strchr(dst, ']') : NULL;

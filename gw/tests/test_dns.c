@@ -1073,10 +1073,29 @@ t_names(void **state)
 	assert_string_equal(dns_status_name(DNS_INVALID), "invalid");
 }
 
+static void
+test_name_lower(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(dns_name_lower(buf, sizeof(buf), "WWW.Example.COM."), 15);
+	assert_string_equal(buf, "www.example.com");
+	assert_int_equal(dns_name_lower(buf, sizeof(buf), "a.b"), 3);
+	assert_string_equal(buf, "a.b");
+	assert_int_equal(dns_name_lower(buf, sizeof(buf), ""), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(dns_name_lower(buf, 6, "ABCDEFG"), 5);	/* cut to fit */
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(dns_name_lower(buf, sizeof(buf), "\xc3\x89.x"), 4);	/* not ASCII: as is */
+	assert_string_equal(buf, "\xc3\x89.x");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_lower),
 		cmocka_unit_test(t_query),
 		cmocka_unit_test(t_header_flags),
 		cmocka_unit_test(t_chain),
