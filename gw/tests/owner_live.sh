@@ -185,7 +185,9 @@ PYEOF
 	if [ "${1:-0}" -eq 200 ]; then pass "each of the 200 is logged with its own pid and exe"
 	else fail "each of the 200 is logged with its own pid and exe (right=${1:-?} not_found=${2:-?} wrong=${3:-?} missing=${4:-?})"; echo "$res" | diag 3; fi
 	set -- $(echo "$res" | sed -n 's/^udp //p')
-	if [ "${3:-1}" -eq 0 ] && [ "${4:-1}" -eq 0 ] && [ "${1:-0}" -gt 0 ]; then
+	# a sender gone before its packet is read is "not found" (all of them may
+	# be, on a fast machine): what must never happen is a wrong owner
+	if [ "${3:-1}" -eq 0 ] && [ "${4:-1}" -eq 0 ]; then
 		pass "100 UDP senders that exit at once: ${1} attributed right, ${2} not found, none wrong"
 	else
 		fail "UDP senders that exit at once: none attributed wrong (right=${1:-?} not_found=${2:-?} wrong=${3:-?} missing=${4:-?})"
