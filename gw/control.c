@@ -27,8 +27,7 @@ struct control {
 	bool		started;
 	int		ufd, hfd;	/* unix and TCP listeners, -1 none */
 	char		path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	control_write_fn *fn, *recent_fn;
-	void		*arg;
+	struct control_answers a;
 	atomic_bool	stop;
 };
 
@@ -57,12 +56,18 @@ serve(struct control *c, int fd, bool http)
 
 		if (poll(&p, 1, 100) == 1 && (n = recv(fd, req, sizeof(req) - 1, 0)) > 0) {
 			req[n] = '\0';
-			if (strncmp(req, "recent", 6) == 0 && c->recent_fn != NULL) {
+			control_write_fn *fn = NULL;
+
+			if (strncmp(req, "recent", 6) == 0)
+				fn = c->a.recent;
+			else if (strncmp(req, "health", 6) == 0)
+				fn = c->a.health;
+			if (fn != NULL) {
 				if ((out = fdopen(fd, "w")) == NULL) {
 					close(fd);
 					return;
 				}
-				c->recent_fn(c->arg, out);
+				fn(c->a.arg, out);
 				fclose(out);
 				return;
 			}
@@ -86,7 +91,7 @@ serve(struct control *c, int fd, bool http)
 		if (http)
 			fputs("HTTP/1.0 200 OK\r\nContent-Type: text/plain; "
 			    "version=0.0.4\r\n\r\n", out);
-		c->fn(c->arg, out);
+		c->a.metrics(c->a.arg, out);
 	}
 	fclose(out);
 }
@@ -199,8 +204,8 @@ bad:
 }
 
 struct control *
-control_start(const char *path, const char *http, control_write_fn *fn,
-    control_write_fn *recent_fn, void *arg, char *err, size_t errlen)
+control_start(const char *path, const char *http, const struct control_answers *a,
+    char *err, size_t errlen)
 {
 	struct control *c;
 
@@ -209,9 +214,7 @@ control_start(const char *path, const char *http, control_write_fn *fn,
 		return NULL;
 	}
 	c->ufd = c->hfd = -1;
-	c->fn = fn;
-	c->recent_fn = recent_fn;
-	c->arg = arg;
+	c->a = *a;
 	if ((path != NULL && listen_unix(c, path, err, errlen) == -1) ||
 	    (http != NULL && listen_http(c, http, err, errlen) == -1))
 		goto fail;
@@ -254,7 +257,7 @@ control_read(const char *path, const char *request, FILE *out, char *err,
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "stats: %s: path too long for a unix socket", path);
+		snprintf(err, errlen, "%s: path too long for a unix socket", path);
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -262,7 +265,7 @@ control_read(const char *path, const char *request, FILE *out, char *err,
 	strcpy(sa.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		snprintf(err, errlen, "stats: %s: %s (is outgate run --control %s "
+		snprintf(err, errlen, "%s: %s (is outgate run --control %s "
 		    "running?)", path, strerror(errno), path);
 		if (fd != -1)
 			close(fd);
@@ -271,7 +274,7 @@ control_read(const char *path, const char *request, FILE *out, char *err,
 	set_timeouts(fd);
 	snprintf(buf, sizeof(buf), "%s\n", request);
 	if (write(fd, buf, strlen(buf)) < 0) {
-		snprintf(err, errlen, "stats: %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -279,7 +282,7 @@ control_read(const char *path, const char *request, FILE *out, char *err,
 		fwrite(buf, 1, (size_t)n, out);
 	close(fd);
 	if (n < 0) {
-		snprintf(err, errlen, "stats: %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -15,20 +15,29 @@ typedef void control_write_fn(void *arg, FILE *out);
 
 struct control;
 
+/* What the socket answers: each writer is called with arg. */
+struct control_answers {
+	control_write_fn *metrics;	/* the default, and GET /metrics */
+	control_write_fn *recent;	/* "recent": the latest decisions */
+	control_write_fn *health;	/* "health": "ok ..." or "failing: why" */
+	void		 *arg;
+};
+
 /*
  * Listen on the unix socket path (replacing a stale socket file there) and,
  * when http is not NULL, on http ("ADDR:PORT"; a wildcard address only if
  * given as such) for GET /metrics.  A unix client may first send one line:
- * "metrics" (the default) or "recent" (recent_fn: the latest decisions).
- * NULL with a one-line error.
+ * "metrics" (the default), "recent" or "health".  NULL with a one-line error.
  */
 struct control *control_start(const char *path, const char *http,
-    control_write_fn *fn, control_write_fn *recent_fn, void *arg, char *err,
-    size_t errlen);
+    const struct control_answers *a, char *err, size_t errlen);
 /* Stop the thread, close and remove the socket.  NULL is fine. */
 void	control_stop(struct control *c);
 
-/* Connect to a control socket, ask (request: "metrics" or "recent"), copy the answer to out.  0, or -1 with err. */
+/*
+ * Connect to a control socket, ask (request: "metrics", "recent" or
+ * "health"), copy the answer to out.  0, or -1 with err.
+ */
 int	control_read(const char *path, const char *request, FILE *out, char *err,
     size_t errlen);
 

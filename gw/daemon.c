@@ -8,6 +8,7 @@
 #include <netinet/in.h>		/* before linux/netfilter.h, which wants it first */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <poll.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@
 #include "nfq.h"
 #include "pkt.h"
 #include "policy.h"
+#include "privdrop.h"
 #include "sdnotify.h"
 
 #define WORKER_POLL_MS	200	/* how soon a worker sees a reload or a stop */
@@ -106,6 +108,7 @@ struct daemon {
 	atomic_bool		stop;
 	atomic_bool		stopping;	/* the rules are being removed */
 	atomic_bool		worker_failed;
+	atomic_bool		running;	/* every worker started */
 	struct dlog		*log;
 	uint32_t		mask, mark_accept, mark_drop, mark_reject;
 	struct addr		local[MAX_LOCAL_ADDRS];	/* host mode: our own addresses */
@@ -631,6 +634,32 @@ write_recent(void *arg, FILE *out)
 	free(all);
 }
 
+/*
+ * control_write_fn for "health": one line, "ok ..." once every queue is
+ * bound and its worker runs, else "starting" or "failing: why".
+ */
+static void
+write_health(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	const struct policy *pol = atomic_load(&d->pol);
+	size_t i;
+
+	if (!atomic_load(&d->running)) {
+		fprintf(out, "starting: the workers are not running yet\n");
+		return;
+	}
+	for (i = 0; i < d->nw; i++) {
+		if (!atomic_load(&d->w[i].alive)) {
+			fprintf(out, "failing: the worker of queue %u has stopped\n",
+			    d->w[i].queue);
+			return;
+		}
+	}
+	fprintf(out, "ok queues=%u:%u policy_hash=%s\n", d->o->queue_lo, d->o->queue_hi,
+	    pol->hash);
+}
+
 #define METRIC(out, name, type, help) \
 	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 
@@ -735,6 +764,33 @@ write_metrics(void *arg, FILE *out)
 	free(s);
 }
 
+/*
+ * Least privilege once the queues are bound and the rules are in, before
+ * any thread starts: CAP_NET_ADMIN (verdicts, and removing the rules at
+ * exit), and for attribution whatever
+ * we have of CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (other users' /proc).
+ * With --user the rules' removal runs iptables-restore as that user, so
+ * CAP_NET_ADMIN is then also an ambient capability.
+ */
+static int
+drop_privileges(struct daemon *d, bool rules_in, char *err, size_t errlen)
+{
+	const struct daemon_opts *o = d->o;
+	uint64_t keep = PRIVDROP_CAP(CAP_NET_ADMIN), eff, prm, bnd, amb;
+	uint64_t more = PRIVDROP_CAP(CAP_SYS_PTRACE) | PRIVDROP_CAP(CAP_DAC_READ_SEARCH);
+
+	if (!o->no_attrib && privdrop_read_caps(0, &eff, &prm, &bnd, &amb) == 0)
+		keep |= prm & more;
+	/* the decision log was opened as root: its file becomes the user's */
+	if (o->has_user && o->log_path != NULL && strcmp(o->log_path, "-") != 0 &&
+	    chown(o->log_path, o->user.uid, o->user.gid) == -1) {
+		snprintf(err, errlen, "--user: %s: %s", o->log_path, strerror(errno));
+		return -1;
+	}
+	return privdrop_apply(o->has_user ? &o->user : NULL, keep,
+	    o->has_user && rules_in, err, errlen);
+}
+
 int
 daemon_run(const struct daemon_opts *o)
 {
@@ -744,6 +800,7 @@ daemon_run(const struct daemon_opts *o)
 	struct nfqueue_opts qo;
 	struct seed_count sc;
 	struct ctseed_stats cs;
+	struct control_answers answers = { write_metrics, write_recent, write_health, NULL };
 	sigset_t sigs;
 	char err[1024];
 	bool rules_in = false;
@@ -754,6 +811,7 @@ daemon_run(const struct daemon_opts *o)
 	memset(&d, 0, sizeof(d));
 	memset(&sc, 0, sizeof(sc));
 	d.o = o;
+	answers.arg = &d;
 	if (policy_load(&pol, o->policy_path, o->lua_dir, err, sizeof(err)) == -1) {
 		diag_warnx("%s", err);
 		return 2;
@@ -857,9 +915,13 @@ daemon_run(const struct daemon_opts *o)
 			    (unsigned long long)cs.malformed,
 			    (unsigned long long)cs.interrupted);
 	}
+	if (drop_privileges(&d, rules_in, err, sizeof(err)) == -1) {
+		diag_warnx("run: %s", err);
+		goto out;
+	}
 	if ((o->control_path != NULL || o->metrics_addr != NULL) &&
-	    (d.ctl = control_start(o->control_path, o->metrics_addr, write_metrics,
-	    write_recent, &d, err, sizeof(err))) == NULL) {
+	    (d.ctl = control_start(o->control_path, o->metrics_addr, &answers,
+	    err, sizeof(err))) == NULL) {
 		diag_warnx("%s", err);
 		goto out;
 	}
@@ -870,6 +932,7 @@ daemon_run(const struct daemon_opts *o)
 		}
 		d.w[i].started = true;
 	}
+	atomic_store(&d.running, true);
 	diag_warnx("ready: queues=%u:%u rules=%s mode=%s policy_hash=%s seeded=%ld%s",
 	    o->queue_lo, o->queue_hi, o->rules.backend == FWRULES_NONE ? "none" :
 	    "installed", mode_name(&d, pol), pol->hash, o->no_seed ? 0L : sc.seeded,

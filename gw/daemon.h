@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fwrules.h"
+#include "privdrop.h"
 
 struct daemon_opts {
 	const char	*policy_path;
@@ -25,6 +26,8 @@ struct daemon_opts {
 	const char	*control_path;	/* --control SOCKET, or NULL */
 	const char	*metrics_addr;	/* --metrics ADDR:PORT, or NULL */
 	struct fwrules_opts rules;	/* backend NONE: the caller manages the rules */
+	bool		has_user;	/* --user: run as user once started */
+	struct privdrop_user user;
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit code (0, or 2 on a start-up error). */

@@ -106,6 +106,12 @@ opts_problem(const struct fwrules_opts *o)
 		return "the first queue number is above the last";
 	if ((unsigned)o->backend > FWRULES_NONE)
 		return "unknown rules backend";
+	if (o->nexempt_uid > FWRULES_EXEMPT_MAX)
+		return "too many exempt uids";
+	if ((o->exempt_mark & ~o->exempt_mark_mask) != 0)
+		return "the exempt mark has bits outside its mask";
+	if ((o->exempt_mark & mask_of(o)) != 0)
+		return "the exempt mark sets bits of the mark mask (our verdicts)";
 	return NULL;
 }
 
@@ -264,6 +270,20 @@ put_chain(struct out *w, const struct fwrules_opts *o, int family, enum hook h)
 	(void)fwrules_marks(m, &acc, &drop, &rej);
 	if (!o->include_loopback && h != HOOK_FWD)
 		put(w, "-A %s %s lo " TAG " -j RETURN\n", ch, h == HOOK_OUT ? "-o" : "-i");
+	/* exempt sockets: their connections marked accepted, replies included */
+	for (size_t i = 0; h == HOOK_OUT && i < o->nexempt_uid; i++) {
+		put(w, "-A %s -m owner --uid-owner %u " TAG
+		    " -j CONNMARK --set-xmark 0x%x/0x%x\n", ch, o->exempt_uid[i], acc, m);
+		put(w, "-A %s -m owner --uid-owner %u " TAG " -j RETURN\n", ch,
+		    o->exempt_uid[i]);
+	}
+	if (h == HOOK_OUT && o->exempt_mark_mask != 0) {
+		put(w, "-A %s -m mark --mark 0x%x/0x%x " TAG
+		    " -j CONNMARK --set-xmark 0x%x/0x%x\n", ch, o->exempt_mark,
+		    o->exempt_mark_mask, acc, m);
+		put(w, "-A %s -m mark --mark 0x%x/0x%x " TAG " -j RETURN\n", ch,
+		    o->exempt_mark, o->exempt_mark_mask);
+	}
 	/* after NF_REPEAT: keep the daemon's decision in our bits of the connmark */
 	put(w, "-A %s -m mark ! --mark 0x0/0x%x " TAG
 	    " -j CONNMARK --save-mark --nfmask 0x%x --ctmask 0x%x\n", ch, m, m, m);

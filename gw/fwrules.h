@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #define FWRULES_MARK_MASK_DEFAULT	0x60000000u
+#define FWRULES_EXEMPT_MAX		8	/* --exempt-uid flags */
 #define FWRULES_COMMENT			"outgate"
 
 enum fwrules_backend {
@@ -44,6 +45,15 @@ struct fwrules_opts {
 	bool	 inbound_possible;	/* false: drop NEW inbound in the kernel (host mode) */
 	bool	 include_loopback;	/* false: traffic on lo is not ours */
 	bool	 replace;		/* install over stale rules of ours instead of refusing */
+	/*
+	 * Sockets left alone (host mode, outbound): those of these uids and
+	 * those carrying this socket mark (SO_MARK, value/mask; mask 0 is none).
+	 * Their connections get our accept mark, so the replies pass too.  For
+	 * a sidecar: the gateway's own traffic is never queued to itself.
+	 */
+	uint32_t exempt_uid[FWRULES_EXEMPT_MAX];
+	size_t	 nexempt_uid;
+	uint32_t exempt_mark, exempt_mark_mask;
 };
 
 /*

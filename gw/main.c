@@ -26,6 +26,7 @@
 #include "replay.h"
 #include "daemon.h"
 #include "fwrules.h"
+#include "privdrop.h"
 
 #ifndef OUTGATE_VERSION
 #define OUTGATE_VERSION	"0.1.0"
@@ -49,13 +50,16 @@ usage(FILE *fp)
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
 	    "                   [--no-attrib] [--log-rate N] [--syslog[=SOCKET]] [--include-loopback]\n"
-	    "                   [--control SOCKET] [--metrics ADDR:PORT]\n"
+	    "                   [--control SOCKET] [--metrics ADDR:PORT] [--user USER]\n"
+	    "                   [--exempt-uid USER]... [--exempt-mark MARK[/MASK]]\n"
 	    "       outgate stats --control SOCKET\n"
+	    "       outgate health --control SOCKET\n"
 	    "       outgate learn LOG... > policy.lua\n"
 	    "       outgate report LOG... --html FILE\n"
 	    "       outgate top --control SOCKET [--interval SECONDS] [--count N]\n"
 	    "       outgate rules install|remove [--queue N | --queues A:B] [--rules ...] [--forward]\n"
 	    "                   [--fail-open] [--replace] [--mark-mask HEX] [--include-loopback]\n"
+	    "                   [--exempt-uid USER]... [--exempt-mark MARK[/MASK]]\n"
 	    "       outgate version\n"
 	    "common: [--lua-dir DIR] (modules for require; default: $OUTGATE_LUA_DIR,\n"
 	    "        else lua/ or share/outgate/lua beside the binary's parent, else " OUTGATE_LUA_DIR ")\n");
@@ -129,7 +133,7 @@ enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
 	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE, OPT_SYSLOG, OPT_CONTROL, OPT_METRICS,
-	OPT_LOOPBACK,
+	OPT_LOOPBACK, OPT_USER, OPT_EXEMPT_UID, OPT_EXEMPT_MARK,
 };
 
 static const struct option replay_longopts[] = {
@@ -362,12 +366,16 @@ static const struct option stats_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* `outgate stats --control SOCKET`: what the daemon's control socket says. */
+/*
+ * `outgate stats --control SOCKET` (the metrics) and `outgate health
+ * --control SOCKET` (exit 0 when the daemon says ok: for probes).
+ */
 static int
-cmd_stats(int argc, char **argv)
+cmd_control(const char *cmd, int argc, char **argv)
 {
 	const char *path = NULL;
-	char err[512];
+	char err[512], line[256];
+	FILE *mem;
 	int ch;
 
 	optind = 1;
@@ -384,15 +392,32 @@ cmd_stats(int argc, char **argv)
 		}
 	}
 	if (path == NULL || optind != argc) {
-		diag_warnx("stats: %s (outgate help)", path == NULL ?
+		diag_warnx("%s: %s (outgate help)", cmd, path == NULL ?
 		    "--control SOCKET is required" : "unexpected argument");
 		return EXIT_USAGE;
 	}
-	if (control_read(path, "metrics", stdout, err, sizeof(err)) == -1) {
-		diag_warnx("%s", err);
-		return EXIT_USAGE;
+	if (strcmp(cmd, "stats") == 0) {
+		if (control_read(path, "metrics", stdout, err, sizeof(err)) == -1) {
+			diag_warnx("stats: %s", err);
+			return EXIT_USAGE;
+		}
+		return 0;
 	}
-	return 0;
+	line[0] = '\0';
+	if ((mem = fmemopen(line, sizeof(line) - 1, "w")) == NULL) {
+		diag_warnx("health: out of memory");
+		return EXIT_CHECK;
+	}
+	setvbuf(mem, NULL, _IONBF, 0);
+	if (control_read(path, "health", mem, err, sizeof(err)) == -1) {
+		fclose(mem);
+		diag_warnx("health: not ready: %s", err);
+		return EXIT_CHECK;
+	}
+	fclose(mem);
+	line[strcspn(line, "\n")] = '\0';
+	printf("%s\n", line[0] != '\0' ? line : "failing: the daemon gave no answer");
+	return strncmp(line, "ok", 2) == 0 ? 0 : EXIT_CHECK;
 }
 
 /* `outgate learn LOG...`: a draft policy on stdout. */
@@ -580,6 +605,9 @@ static const struct option run_longopts[] = {
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "exempt-uid", required_argument, NULL, OPT_EXEMPT_UID },
+	{ "exempt-mark", required_argument, NULL, OPT_EXEMPT_MARK },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -595,6 +623,27 @@ parse_u16(const char *s, uint16_t *out)
 	if (errno != 0 || end == s || *end != '\0' || v > 65535 || s[0] == '-')
 		return -1;
 	*out = (uint16_t)v;
+	return 0;
+}
+
+/* MARK[/MASK], numbers in C's bases; no MASK is all 32 bits.  0, or -1. */
+static int
+parse_mark(const char *s, uint32_t *mark, uint32_t *mask)
+{
+	unsigned long v, m = 0xffffffffUL;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno == 0 && end != s && *end == '/') {
+		s = end + 1;
+		m = strtoul(s, &end, 0);
+	}
+	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 0xffffffffUL ||
+	    m > 0xffffffffUL || (v & ~m) != 0)
+		return -1;
+	*mark = (uint32_t)v;
+	*mask = (uint32_t)m;
 	return 0;
 }
 
@@ -668,6 +717,28 @@ rules_flag(const char *cmd, int ch, struct fwrules_opts *r, uint16_t *lo, uint16
 		}
 		r->mark_mask = (uint32_t)v;
 		return 1;
+	case OPT_EXEMPT_UID: {
+		struct privdrop_user u;
+		char err[256];
+
+		if (r->nexempt_uid == FWRULES_EXEMPT_MAX) {
+			diag_warnx("%s: --exempt-uid: at most %d", cmd, FWRULES_EXEMPT_MAX);
+			return -1;
+		}
+		if (privdrop_user_parse(optarg, &u, err, sizeof(err)) == -1) {
+			diag_warnx("%s: --exempt-uid: %s", cmd, err);
+			return -1;
+		}
+		r->exempt_uid[r->nexempt_uid++] = (uint32_t)u.uid;
+		return 1;
+	}
+	case OPT_EXEMPT_MARK:
+		if (parse_mark(optarg, &r->exempt_mark, &r->exempt_mark_mask) == -1) {
+			diag_warnx("%s: --exempt-mark: \"%s\" is not a nonzero MARK[/MASK] "
+			    "(MARK inside MASK)", cmd, optarg);
+			return -1;
+		}
+		return 1;
 	default:
 		return 0;
 	}
@@ -689,6 +760,7 @@ cmd_run(int argc, char **argv)
 {
 	struct daemon_opts o;
 	const char *lua_flag = NULL;
+	char err[256];
 	size_t n;
 	int ch, rc;
 
@@ -746,6 +818,13 @@ cmd_run(int argc, char **argv)
 			break;
 		case OPT_LUA_DIR:
 			lua_flag = optarg;
+			break;
+		case OPT_USER:
+			if (privdrop_user_parse(optarg, &o.user, err, sizeof(err)) == -1) {
+				diag_warnx("run: --user: %s", err);
+				return EXIT_USAGE;
+			}
+			o.has_user = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -831,8 +910,8 @@ main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
-	if (strcmp(cmd, "stats") == 0)
-		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "health") == 0)
+		return cmd_control(cmd, argc - 1, argv + 1);
 	if (strcmp(cmd, "learn") == 0)
 		return cmd_learn(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)

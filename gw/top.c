@@ -47,7 +47,7 @@ sum_decisions(char *text, struct totals *t)
 static char *
 ask(const char *control, const char *what, char *err, size_t errlen)
 {
-	char *buf = NULL;
+	char *buf = NULL, why[512];
 	size_t len = 0;
 	FILE *mem;
 
@@ -55,7 +55,8 @@ ask(const char *control, const char *what, char *err, size_t errlen)
 		snprintf(err, errlen, "top: out of memory");
 		return NULL;
 	}
-	if (control_read(control, what, mem, err, errlen) == -1) {
+	if (control_read(control, what, mem, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "top: %s", why);
 		fclose(mem);
 		free(buf);
 		return NULL;

@@ -160,6 +160,20 @@ printf 'return { egress = { { name = "web", proto = "tcp", port = 80 } } }\n' >"
 expect_rc 2 "run --forward with a policy that names no inside" "$OG" run --forward --policy "$T/noinside.lua"
 expect_grep "$T/err" "forward needs local_nets" "run --forward: says local_nets is needed"
 one_line_err "run --forward without local_nets"
+expect_rc 2 "run --user of no one" "$OG" run --policy "$T/allow.lua" --user no-such-user-here
+expect_grep "$T/err" "no such user" "run --user: says there is no such user"
+one_line_err "run --user no-such-user-here"
+expect_rc 2 "run --user 12x" "$OG" run --policy "$T/allow.lua" --user 12x
+expect_rc 2 "rules install --exempt-uid of no one" "$OG" rules install --exempt-uid no-such-user-here
+one_line_err "rules install --exempt-uid no-such-user-here"
+expect_rc 2 "rules install --exempt-mark 0" "$OG" rules install --exempt-mark 0
+expect_rc 2 "rules install --exempt-mark outside its mask" "$OG" rules install --exempt-mark 0x300/0x100
+expect_rc 2 "rules install --exempt-mark junk" "$OG" rules install --exempt-mark 1x
+one_line_err "rules install --exempt-mark 1x"
+expect_rc 2 "health without --control" "$OG" health
+expect_rc 1 "health of a socket no daemon serves" "$OG" health --control "$T/none.sock"
+expect_grep "$T/err" "not ready" "health: says not ready"
+one_line_err "health of a missing socket"
 expect_rc 2 "rules without install or remove" "$OG" rules
 expect_rc 2 "rules frobnicate" "$OG" rules frobnicate
 one_line_err "rules frobnicate"

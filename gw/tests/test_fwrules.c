@@ -406,6 +406,58 @@ test_names_and_none(void **state)
 	assert_non_null(strstr(err, "queue"));
 }
 
+/* Exempt uids and mark: outbound only, ahead of the queue, accept-marked. */
+static void
+test_exempt(void **state)
+{
+	struct fwrules_opts o = host;
+	const char *queue;
+
+	(void)state;
+	o.exempt_uid[0] = 999;
+	o.exempt_uid[1] = 0;
+	o.nexempt_uid = 2;
+	o.exempt_mark = 0x100;
+	o.exempt_mark_mask = 0x100;
+	render_ok(&o, 4, NULL);
+	assert_int_equal(count_line(buf, "-A OUTGATE_OUT -m owner --uid-owner 999 -m comment "
+	    "--comment \"outgate\" -j CONNMARK --set-xmark 0x20000000/0x60000000"), 1);
+	assert_int_equal(count_line(buf, "-A OUTGATE_OUT -m owner --uid-owner 999 -m comment "
+	    "--comment \"outgate\" -j RETURN"), 1);
+	assert_int_equal(count_line(buf, "-A OUTGATE_OUT -m owner --uid-owner 0 -m comment "
+	    "--comment \"outgate\" -j RETURN"), 1);
+	assert_int_equal(count_line(buf, "-A OUTGATE_OUT -m mark --mark 0x100/0x100 -m comment "
+	    "--comment \"outgate\" -j CONNMARK --set-xmark 0x20000000/0x60000000"), 1);
+	assert_int_equal(count_line(buf, "-A OUTGATE_OUT -m mark --mark 0x100/0x100 -m comment "
+	    "--comment \"outgate\" -j RETURN"), 1);
+	/* before the queue, and never on the inbound chain */
+	queue = strstr(buf, "-A OUTGATE_OUT -m comment --comment \"outgate\" -j NFQUEUE");
+	assert_non_null(queue);
+	assert_true(strstr(buf, "--uid-owner 0 ") < queue);
+	assert_true(strstr(buf, "--mark 0x100/0x100") < queue);
+	assert_null(strstr(buf, "-A OUTGATE_IN -m owner"));
+	assert_null(strstr(buf, "-A OUTGATE_IN -m mark --mark 0x100"));
+	render_ok(&o, 6, NULL);
+	assert_int_equal(count_line(buf, "-A OUTGATE_OUT -m owner --uid-owner 999 -m comment "
+	    "--comment \"outgate\" -j RETURN"), 1);
+
+	/* forward mode has no local sockets */
+	o.forward = true;
+	render_ok(&o, 4, NULL);
+	assert_null(strstr(buf, "--uid-owner"));
+	o.forward = false;
+
+	/* a mark that is not inside its mask, or on our verdict bits */
+	o.exempt_mark = 0x300;
+	assert_int_equal(fwrules_render(&o, 4, NULL, buf, sizeof(buf)), -1);
+	o.exempt_mark = 0x20000000;
+	o.exempt_mark_mask = 0x20000000;
+	assert_int_equal(fwrules_render(&o, 4, NULL, buf, sizeof(buf)), -1);
+	o.exempt_mark = o.exempt_mark_mask = 0;
+	o.nexempt_uid = FWRULES_EXEMPT_MAX + 1;
+	assert_int_equal(fwrules_render(&o, 4, NULL, buf, sizeof(buf)), -1);
+}
+
 int
 main(void)
 {
@@ -421,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_names_and_none),
+		cmocka_unit_test(test_exempt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
