@@ -20,7 +20,8 @@
 # else is echoed) and a UDP echo on 5353, on each of the four addresses; and in
 # app a TCP echo on 2222 (10.77.0.2 and fd77::2) for inbound probes.
 # client/probe/ping print "ok" or "fail: why" and exit 0 or 1 (2: bad usage);
-# TIMEOUT is seconds (default 2) for connect + send + read back.
+# TIMEOUT is seconds (default 2) for connect + send + read back.  With
+# LAB_UID set, the client runs as that uid (and gid).
 #
 # The servers are python3 (standard library only); they exit by themselves
 # after LAB_LIFETIME seconds (default 3600).  Set LAB_PYTHON to choose the
@@ -421,7 +422,10 @@ cmd_client() {
 	t=${4:-2}
 	check_timeout "$t"
 	need_ns "$APP"
-	timeout -k 1 "$(outer "$t")" ip netns exec "$APP" "$PY" -c "$CLIENT" "$1" "$2" "$3" "$t" ||
+	as=""
+	[ -n "${LAB_UID:-}" ] && as="setpriv --reuid=$LAB_UID --regid=$LAB_UID --clear-groups"
+	# shellcheck disable=SC2086  # $as: a command and its flags, or nothing
+	timeout -k 1 "$(outer "$t")" ip netns exec "$APP" $as "$PY" -c "$CLIENT" "$1" "$2" "$3" "$t" ||
 	    { rc=$?; [ "$rc" -eq 1 ] || echo "fail: client exit $rc"; return 1; }
 }
 
