@@ -4,6 +4,7 @@
  * Must never let a check's failure pass as an accept, nor touch the Lua
  * state outside a protected call (where an allocation failure would panic).
  */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -274,6 +275,22 @@ push_http(lua_State *L, const struct inspect_info *fi)
 	lua_setfield(L, -2, "version");
 }
 
+static void
+push_icmp(lua_State *L, const struct inspect_info *fi, bool v6)
+{
+	bool echo = v6 ? fi->icmp_type == 128 || fi->icmp_type == 129 :
+	    fi->icmp_type == 8 || fi->icmp_type == 0;
+
+	lua_createtable(L, 0, 5);
+	set_int(L, "type", fi->icmp_type);
+	set_int(L, "code", fi->icmp_code);
+	if (echo) {
+		set_int(L, "id", fi->icmp_id);
+		set_int(L, "seq", fi->icmp_seq);
+	}
+	set_int(L, "len", fi->icmp_len);
+}
+
 static char ctx_meta_key;	/* registry: the metatable of every ctx */
 
 /* ctx's __index: build the field k once, keep it in ctx, return it. */
@@ -306,6 +323,8 @@ ctx_index(lua_State *L)
 		push_http(L, fi);
 	else if (strcmp(k, "quic") == 0 && fi != NULL && fi->proto == INSPECT_QUIC)
 		lua_pushboolean(L, 1);
+	else if (strcmp(k, "icmp") == 0 && fi != NULL && fi->proto == INSPECT_ICMP)
+		push_icmp(L, fi, c->f->key.proto == IPPROTO_ICMPV6);
 	else if (strcmp(k, "payload") == 0 && fi != NULL && fi->payload_len > 0)
 		lua_pushlstring(L, (const char *)fi->payload, fi->payload_len);
 	else

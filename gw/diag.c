@@ -20,6 +20,9 @@ diag_init(const char *progname, int verbose)
 	diag_verbose = verbose;
 }
 
+static void diag_vline(const char *, va_list, const char *)
+    __attribute__((format(printf, 1, 0)));
+
 static void
 diag_vline(const char *fmt, va_list ap, const char *suffix)
 {

@@ -333,6 +333,13 @@ is_echo_reply(const struct pkt *p)
 	    (p->proto == IPPROTO_ICMPV6 && p->icmp_type == 129);
 }
 
+static bool
+is_echo_request(const struct pkt *p)
+{
+	return (p->proto == IPPROTO_ICMP && p->icmp_type == 8) ||
+	    (p->proto == IPPROTO_ICMPV6 && p->icmp_type == 128);
+}
+
 /* Router/neighbor solicitation and advertisement, redirect: link-local only. */
 static bool
 is_ndp(const struct pkt *p)
@@ -350,6 +357,35 @@ wants_inspection(const struct flow_key *k)
 {
 	return (k->proto == IPPROTO_UDP || k->proto == IPPROTO_TCP) &&
 	    k->dport == 53;
+}
+
+static const struct policy_rule *
+rule_of(const struct engine *e, int32_t rule)
+{
+	size_t i = (size_t)(rule & ~RULE_INBOUND);
+
+	if (rule < 0)
+		return NULL;
+	if (rule & RULE_INBOUND)
+		return i < e->pol->ninbound ? &e->pol->inbound[i] : NULL;
+	return i < e->pol->negress ? &e->pol->egress[i] : NULL;
+}
+
+/*
+ * An accepted flow whose packets must keep coming: DNS (above), and ICMP
+ * whose rule has a check, which runs on every echo request.
+ */
+static bool
+keeps_inspecting(const struct engine *e, const struct flow *f)
+{
+	const struct policy_rule *r;
+
+	if (f->would != VERDICT_ACCEPT)
+		return false;
+	if (wants_inspection(&f->key))
+		return true;
+	return is_icmp(f->key.proto) && (r = rule_of(e, f->rule)) != NULL &&
+	    r->check != NULL;
 }
 
 static void
@@ -405,8 +441,7 @@ decide_known(const struct engine *e, struct flow *f, int fdir,
 	d->flow_id = f->id;
 	d->flow = f;
 	d->pending = f->pending != 0;
-	d->inspect = f->pending || f->watch ||
-	    (f->would == VERDICT_ACCEPT && wants_inspection(&f->key));
+	d->inspect = f->pending || f->watch || keeps_inspecting(e, f);
 }
 
 /* An ICMP error: related when it quotes a packet of an accepted flow sent to it. */
@@ -486,7 +521,7 @@ settle(struct engine *e, struct flow *f, struct decision *d, int verdict, int re
 	}
 	d->pending = false;
 	d->checked = true;
-	d->inspect = d->would == VERDICT_ACCEPT && wants_inspection(&f->key);
+	d->inspect = keeps_inspecting(e, f);
 	if (d->would == VERDICT_ACCEPT && f->key.proto == IPPROTO_TCP &&
 	    f->insp != 0) {
 		/*
@@ -699,6 +734,18 @@ inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
 	struct inspect_result ir;
 	int reason;
 
+	/*
+	 * IP is not reassembled here: a client's first fragment holds only
+	 * part of the bytes the check reads (TCP, DNS, ICMP), and the rest
+	 * would pass unread in the fragments after it.  The check cannot run.
+	 */
+	if (p->frag && fdir == FLOW_DIR_ORIG && (f->pending || f->watch) &&
+	    (p->proto == IPPROTO_TCP || is_icmp(p->proto) ||
+	    wants_inspection(&f->key))) {
+		fail_check(e, f, d, "the client's bytes came in ip fragments, "
+		    "which are not reassembled");
+		return;
+	}
 	if (f->watch) {
 		if (fdir == FLOW_DIR_ORIG && inspector_recheck(e->insp, f, p)) {
 			settle(e, f, d, VERDICT_DROP, REASON_TCP_OVERLAP);
@@ -715,11 +762,12 @@ inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
 	d->tls_alpn = ir.tls_alpn;
 	d->http_host = ir.http_host;
 	d->http_method = ir.http_method;
-	if (ir.dns_split && fdir == FLOW_DIR_ORIG && f->origin == FLOW_ORIGIN_INSIDE &&
-	    f->key.dport == 53 && (e->pol->nhostrules > 0 || e->pol->dns.given)) {
+	if ((ir.dns_split || p->frag) && fdir == FLOW_DIR_ORIG &&
+	    f->origin == FLOW_ORIGIN_INSIDE && f->key.dport == 53 &&
+	    (e->pol->nhostrules > 0 || e->pol->dns.given)) {
 		/* a query this gateway cannot read is a query it cannot police */
-		snprintf(e->detail, sizeof(e->detail), "a dns query split over tcp "
-		    "segments");
+		snprintf(e->detail, sizeof(e->detail), "a dns query %s",
+		    p->frag ? "in ip fragments" : "split over tcp segments");
 		set_verdict(e, d, VERDICT_DROP, REASON_DNS_DENIED);
 		d->detail = e->detail;
 		d->checked = true;
@@ -825,24 +873,23 @@ rule_names(void *arg, const struct policy_rule *r, const struct flow_key *k)
 }
 
 /*
- * A DNS socket asks again: a flow to port 53 whose rule has a check runs it
- * on every query, not only its first, or a socket that asked one harmless
- * question could tunnel the rest.  The owner is what the flow kept of it.
+ * A socket asks again: a flow whose rule has a check runs it on every DNS
+ * query (a flow to port 53) and every ICMP echo request, not only its
+ * first, or a socket that asked one harmless question (or sent one plain
+ * ping) could tunnel the rest.  The owner is what the flow kept of it.
  */
 static bool
-dns_recheck(struct engine *e, struct flow *f, int fdir, const struct pkt *p)
+recheck(struct engine *e, struct flow *f, int fdir, const struct pkt *p)
 {
 	const struct policy_rule *r;
 	struct policy_subject s;
-	size_t i;
+	bool query = p->proto == IPPROTO_UDP && p->payload_len > 0 &&
+	    wants_inspection(&f->key);
 
 	if (f->would != VERDICT_ACCEPT || fdir != FLOW_DIR_ORIG ||
-	    p->proto != IPPROTO_UDP || p->payload_len == 0 ||
-	    !wants_inspection(&f->key) || f->rule < 0)
+	    !(query || is_echo_request(p)))
 		return false;
-	i = (size_t)(f->rule & ~RULE_INBOUND);
-	r = f->rule & RULE_INBOUND ? (i < e->pol->ninbound ? &e->pol->inbound[i] : NULL) :
-	    (i < e->pol->negress ? &e->pol->egress[i] : NULL);
+	r = rule_of(e, f->rule);
 	if (r == NULL || r->check == NULL)
 		return false;
 	memset(&s, 0, sizeof(s));
@@ -1001,8 +1048,7 @@ decide_new(struct engine *e, const struct pkt *p, const struct flow_key *k,
 	}
 	inspect(e, f, FLOW_DIR_ORIG, p, now_us, d);
 	d->pending = f->pending != 0;
-	d->inspect = f->pending || f->watch ||
-	    (f->would == VERDICT_ACCEPT && wants_inspection(&f->key));
+	d->inspect = f->pending || f->watch || keeps_inspecting(e, f);
 }
 
 static void
@@ -1103,7 +1149,7 @@ decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 	if (f != NULL) {
 		decide_known(e, f, fdir, d);
 		flow_update(e->flows, f, fdir, p->tcp_flags, p->l3_len, now_us);
-		if (f->insp == 0 && dns_recheck(e, f, fdir, p))
+		if (f->insp == 0 && recheck(e, f, fdir, p))
 			d->pending = true;
 		if (f->insp != 0 || (wants_inspection(&f->key) &&
 		    (e->inspect_all || e->pol->nhostrules > 0 || e->pol->dns.given)))

@@ -138,7 +138,10 @@ inspector_close(struct inspector *in, const struct flow *f)
 	in->st.in_use--;
 }
 
-/* dst = src lower-cased, without a trailing dot and (when port) a :port. */
+/*
+ * dst = src lower-cased, without one trailing dot and (when port) a :port.
+ * One dot only: "name.." is not "name", and a server may route it elsewhere.
+ */
 static void
 lower_name(char *dst, size_t len, const char *src, bool port)
 {
@@ -150,12 +153,13 @@ lower_name(char *dst, size_t len, const char *src, bool port)
 		char *colon = close != NULL ? strchr(close, ':') :
 		    strchr(dst, ':');
 
-		if (colon != NULL && (close != NULL || strchr(colon + 1, ':') == NULL))
+		if (colon != NULL && (close != NULL || strchr(colon + 1, ':') == NULL)) {
 			*colon = '\0';
+			end = strlen(dst);	/* "name.:port" */
+			if (end > 0 && dst[end - 1] == '.')
+				dst[end - 1] = '\0';
+		}
 	}
-	end = strlen(dst);
-	if (end > 0 && dst[end - 1] == '.')
-		dst[end - 1] = '\0';
 }
 
 static void
@@ -366,6 +370,24 @@ dns_alone(struct inspector *in, struct slot *sl, const struct pkt *p,
 	}
 }
 
+/* An ICMP message (a flow's first, or an echo request checked again). */
+static void
+icmp_message(struct slot *sl, const struct pkt *p)
+{
+	struct inspect_info *fi = &sl->info;
+
+	fi->proto = INSPECT_ICMP;
+	fi->icmp_type = p->icmp_type;
+	fi->icmp_code = p->icmp_code;
+	fi->icmp_id = p->icmp_id;
+	fi->icmp_seq = p->icmp_seq;
+	fi->icmp_len = p->icmp_len;
+	fi->payload = p->payload;
+	fi->payload_len = p->payload_len < INSPECT_PAYLOAD_MAX ?
+	    p->payload_len : INSPECT_PAYLOAD_MAX;
+	finish(sl, INSPECT_READY, NULL, NULL);
+}
+
 /*
  * DNS over TCP after a flow's first message (or on a flow read for nothing
  * else): one segment that holds a whole message at its start, as resolvers
@@ -411,6 +433,11 @@ inspector_packet(struct inspector *in, struct flow *f, int fdir,
 			sl->info.proto = INSPECT_OTHER;
 			finish(sl, INSPECT_READY, NULL, NULL);
 		}
+		goto out;
+	}
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		if (sl != NULL && !sl->done)
+			icmp_message(sl, p);
 		goto out;
 	}
 	if ((sl == NULL || sl->done) && p->proto == IPPROTO_TCP &&

@@ -26,6 +26,7 @@ enum inspect_proto {
 	INSPECT_HTTP,
 	INSPECT_DNS,
 	INSPECT_QUIC,		/* UDP 443: marked, not decrypted */
+	INSPECT_ICMP,		/* an ICMP or ICMPv6 message (an echo request) */
 	INSPECT_OTHER,		/* none of those */
 };
 
@@ -67,6 +68,9 @@ struct inspect_info {
 	char		host[256];	/* lower-case, port taken off; "" when none */
 	uint8_t		http_major, http_minor;
 	const struct dns_msg *dns;	/* the last DNS message read, or NULL (valid until the next call) */
+	uint8_t		icmp_type, icmp_code;	/* INSPECT_ICMP: the message read */
+	uint16_t	icmp_id, icmp_seq;	/* echo only */
+	uint16_t	icmp_len;	/* its data's length (payload: the first bytes) */
 	const uint8_t	*payload;	/* the client's first bytes */
 	size_t		payload_len;
 	struct policy_subject subject;	/* the owner at the flow's start */

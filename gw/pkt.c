@@ -601,6 +601,10 @@ ip6_walk(struct pkt *p, struct span *s, uint8_t nxt, bool quote)
 			return -1;
 		if (p->frag_off != 0) {
 			p->proto = nxt;
+			/* as for IPv4 (RFC 1858); RFC 5722 forbids the overlap */
+			if (nxt == IPP_TCP && p->frag_off == 8 && !quote)
+				return fail(p, PKT_INVALID,
+				    "ipv6 tcp fragment overlaps the tcp header");
 			return 0;	/* a later fragment: no more headers */
 		}
 	}
@@ -725,7 +729,7 @@ static int
 icmp_decode(struct pkt *p, struct span *s, bool first, bool quote)
 {
 	struct cursor h;
-	uint16_t id;
+	uint16_t id, seq;
 	uint8_t type, code;
 	bool v6 = p->family == 6, echo, error;
 
@@ -735,7 +739,8 @@ icmp_decode(struct pkt *p, struct span *s, bool first, bool quote)
 		return -1;
 	h = s->c;
 	if (cur_u8(&h, &type) == -1 || cur_u8(&h, &code) == -1 ||
-	    cur_skip(&h, 2) == -1 || cur_be16(&h, &id) == -1)
+	    cur_skip(&h, 2) == -1 || cur_be16(&h, &id) == -1 ||
+	    cur_be16(&h, &seq) == -1)
 		return fail(p, PKT_TRUNCATED, "icmp header truncated");
 	if (v6) {
 		echo = type == 128 || type == 129;
@@ -749,14 +754,22 @@ icmp_decode(struct pkt *p, struct span *s, bool first, bool quote)
 	p->has_l4 = true;
 	if (echo) {
 		p->icmp_id = id;
+		p->icmp_seq = seq;
 		p->sport = p->dport = id;
 	}
-	if (error && !quote) {
+	if (quote)
+		return 0;
+	if (span_skip(s, 8) == -1)
+		return fail(p, PKT_TRUNCATED, "icmp header truncated");
+	if (error) {
 		p->icmp_error = true;
-		if (span_skip(s, 8) == -1)
-			return fail(p, PKT_TRUNCATED, "icmp header truncated");
 		icmp_quote(p, &s->c);
+		return 0;
 	}
+	/* the message's data (a ping's fill), for a check to read */
+	p->icmp_len = s->len > UINT16_MAX ? UINT16_MAX : (uint16_t)s->len;
+	p->payload = s->c.pos;
+	p->payload_len = cur_left(&s->c);
 	return 0;
 }
 

@@ -70,6 +70,9 @@ struct pkt {
 	uint32_t	tcp_seq, tcp_ack;
 	uint8_t		icmp_type, icmp_code;
 	uint16_t	icmp_id;	/* echo request/reply identifier */
+	uint16_t	icmp_seq;	/* and sequence number */
+	uint16_t	icmp_len;	/* data after the 8-byte header as declared (not an
+					   error's quote); payload holds what was captured */
 	bool		icmp_error;	/* unreachable, too big, time exceeded, parameter problem */
 	bool		has_quote;	/* icmp_error and the quoted header decoded */
 	struct pkt_quote quote;
@@ -77,7 +80,8 @@ struct pkt {
 	/* views into the caller's buffer */
 	const uint8_t	*l3;		/* IP header */
 	size_t		l3_len;		/* captured bytes from l3, clipped to ip_len */
-	const uint8_t	*payload;	/* transport payload (TCP/UDP data) */
+	const uint8_t	*payload;	/* transport payload (TCP/UDP data; ICMP data
+					   after the header, but for an error) */
 	size_t		payload_len;	/* captured payload bytes */
 	bool		snapped;	/* the capture cut the frame short of its wire length */
 };

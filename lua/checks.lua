@@ -21,6 +21,7 @@
 --       dns_no_tunnel{ max_label = 63, max_name = 253, max_entropy = 4.0 }
 --       dns_qtypes{ "A", "AAAA", "HTTPS" }
 --       alpn{ "h2", "http/1.1", required = true }
+--       icmp_no_tunnel{ max_len = 128, fill = true }
 --
 --       local c = require "checks"
 --       return {
@@ -51,14 +52,15 @@
 --   dns_long_name, dns_long_label, dns_entropy         dns_no_tunnel
 --   dns_qtype                                          dns_qtypes
 --   not_tls, tls_unreadable, no_alpn, alpn             alpn
+--   icmp_long, icmp_payload                            icmp_no_tunnel
 -- http_methods says "http_method", not "method_<M>": reasons stay a fixed set
 -- (the method is the client's bytes, and the decision log has http_method).
 --
 -- A check that is about one protocol lets other traffic pass when it only
--- forbids something (no_ech, dns_no_tunnel, dns_qtypes, alpn without
--- `required`), and drops it when it demands something (sni_matches_host,
--- http_methods, alpn with `required`): compose them with the rule's `proto`
--- and `port`.
+-- forbids something (no_ech, dns_no_tunnel, dns_qtypes, icmp_no_tunnel,
+-- alpn without `required`), and drops it when it demands something
+-- (sni_matches_host, http_methods, alpn with `required`): compose them with
+-- the rule's `proto` and `port`.
 
 local byte, find, lower, sub, upper = string.byte, string.find, string.lower,
   string.sub, string.upper
@@ -66,6 +68,7 @@ local type, pairs, tostring, tonumber, error, setmetatable = type, pairs,
   tostring, tonumber, error, setmetatable
 local mlog = math.log
 local mtype = math.type
+local mmin = math.min
 
 local M = {}
 
@@ -496,6 +499,93 @@ function M.dns_qtypes(list)
       return
     end
     return "drop", "dns_qtype"
+  end
+end
+
+local ICMP_NO_TUNNEL_KEYS = { max_len = true, fill = true }
+local WINDOWS_FILL = { byte("abcdefghijklmnopqrstuvw", 1, -1) }
+
+-- Whether echo data d looks like what ping programs send: past a timestamp
+-- of up to 16 bytes, bytes that count up by one (iputils, BSD and macOS
+-- ping), or a pattern of at most 16 bytes repeated at least twice (ping -p,
+-- zeros); or Windows' "abcdefghijklmnopqrstuvw" over and over.  Up to 17
+-- bytes hold too little to tell.
+local function ping_fill(d)
+  local n = #d
+  if n <= 17 then
+    return true
+  end
+  local b = { byte(d, 1, n) }
+  local i = 1
+  while i <= n and b[i] == WINDOWS_FILL[(i - 1) % 23 + 1] do i = i + 1 end
+  if i > n then
+    return true
+  end
+  i = 18
+  while i <= n and b[i] == (b[i - 1] + 1) % 256 do i = i + 1 end
+  if i > n then
+    return true
+  end
+  for p = 1, mmin(16, (n - 16) // 2) do
+    i = 17 + p
+    while i <= n and b[i] == b[i - p] do i = i + 1 end
+    if i > n then
+      return true
+    end
+  end
+  return false
+end
+
+--- icmp_no_tunnel{ max_len = 128, fill = true }: a check for a rule with
+-- proto = "icmp" or "icmpv6", which the engine runs on every echo request of
+-- the flow (ctx.icmp: type, code, id, seq, len; ctx.payload: the first 256
+-- bytes of the data).  It drops an echo request:
+--   "icmp_long"     whose data is longer than max_len bytes (1 to 65535; a
+--                   ping sends 56 by default, Windows 32);
+--   "icmp_payload"  with fill = true (the default), whose data is not a
+--                   ping's usual fill (ping_fill above: counting bytes, a
+--                   short repeated pattern, Windows' alphabet); only the
+--                   first 256 bytes are looked at.
+-- Tunnels (ptunnel, icmptunnel, hans) carry other packets or ciphertext in
+-- the data.  Other ICMP, and other protocols, are accepted.
+function M.icmp_no_tunnel(opts)
+  local F = "icmp_no_tunnel"
+  if is_ctx(opts) then error(factory_misuse(F), 2) end
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    error("checks." .. F .. ": expected a table of settings, got " ..
+      type(opts), 2)
+  end
+  for k in pairs(opts) do
+    if not ICMP_NO_TUNNEL_KEYS[k] then
+      error("checks." .. F .. ": unknown setting " .. tostring(k) ..
+        " (max_len, fill)", 2)
+    end
+  end
+  local max_len, m1 = want_count(F, opts, "max_len", 128, 65535)
+  if not max_len then error(m1, 2) end
+  local fill = opts.fill
+  if fill == nil then
+    fill = true
+  elseif type(fill) ~= "boolean" then
+    error("checks." .. F .. ": fill must be true or false, got " ..
+      type(fill), 2)
+  end
+  return function(ctx)
+    local icmp = ctx.icmp
+    if icmp == nil then
+      return
+    end
+    local flow = ctx.flow
+    if icmp.type ~= (flow and flow.proto == "icmpv6" and 128 or 8) then
+      return      -- not an echo request
+    end
+    if icmp.len > max_len then
+      return "drop", "icmp_long"
+    end
+    if fill and not ping_fill(ctx.payload or "") then
+      return "drop", "icmp_payload"
+    end
   end
 end
 

@@ -2785,12 +2785,785 @@ grace, the open t=0.5 flow does not keep it: dns_expired.""")
     return c
 
 
+# ---------------------------------------------------------------------------
+# Evasions (cases 52-59): traffic shaped so that the gateway and the host
+# behind it could read it differently.  The rules each follows from, besides
+# those above (README "Checks", pcap-tests/README.md):
+#   - IP fragments are not reassembled.  A first fragment must hold the whole
+#     transport header (TCP with its options): else malformed.  A TCP
+#     fragment at offset 8 (RFC 1858; RFC 5722 for IPv6) is malformed.  A
+#     non-first fragment takes the decision of the last first fragment seen
+#     of its datagram (src, dst, IP id, protocol); none: orphan_fragment (a
+#     malformed first fragment leaves none);
+#   - a client's first fragment on a flow whose check reads its bytes (TCP,
+#     DNS, ICMP) and has not run yet, or is still watched, is a check that
+#     cannot run: on_check_error (drop by default), reason check_error; a DNS
+#     query in fragments where DNS is policed: dns_denied, that query only;
+#   - an accepted TCP flow's client bytes are compared until the server
+#     answers: a copy that differs is tcp_overlap;
+#   - a check on an ICMP rule runs on every echo request of the flow; an
+#     accepted one is a new decision (reason allowed); a refusal sticks.
+
+def frag_at(src, dst, proto, fid, off, chunk, more):
+    """One IP fragment of datagram fid: chunk at offset off (a multiple of
+    8), more fragments after it or not; IPv6 when src has a colon."""
+    if ":" in src:
+        return (IPv6(src=src, dst=dst, hlim=64 if is_inside(src) else 52, fl=0, tc=0) /
+                IPv6ExtHdrFragment(nh=proto, offset=off // 8, m=int(more), id=fid) /
+                Raw(chunk))
+    return (IP(src=src, dst=dst, id=fid, ttl=64 if is_inside(src) else 52, proto=proto,
+               flags="MF" if more else 0, frag=off // 8) / Raw(chunk))
+
+
+def ip_frags(src, dst, proto, l4, cuts, fid):
+    """The transport bytes l4 in fragments of datagram fid, cut at the
+    offsets in cuts."""
+    ends = list(cuts) + [len(l4)]
+    starts = [0] + list(cuts)
+    return [frag_at(src, dst, proto, fid, a, l4[a:b], b != len(l4))
+            for a, b in zip(starts, ends)]
+
+
+def l4_bytes(pkt):
+    """The transport bytes of an L3 scapy packet (checksums computed)."""
+    b = bytes(pkt)
+    return b[40:] if b[0] >> 4 == 6 else b[(b[0] & 15) * 4:]
+
+
+def case52():
+    pol = """
+-- 52-evasion-frag-header: TCP/443 and UDP/9000 out, IPv4 and IPv6; nothing else.
+return {
+  local_nets = { "10.1.0.0/16", "fd00:1::/64" },
+  egress = {
+    { name = "api",  proto = "tcp", port = 443,  to = { "198.51.100.0/24", "2001:db8::/32" } },
+    { name = "bulk", proto = "udp", port = 9000, to = { "198.51.100.0/24", "2001:db8::/32" } },
+  },
+}
+"""
+    c = Case("52-evasion-frag-header", pol, about="""
+IP fragments that split or rewrite the transport header, to a port no rule
+allows (22, 9001) or on flows the policy allows.  A first fragment too
+short for the whole TCP header (8 bytes: the ports; 16: not the flags; 24 of
+a 40-byte header with options) is malformed, and so is a TCP fragment at
+offset 8, which would rewrite the flags and the data offset (RFC 1858, RFC
+5722); the fragments after a malformed first one are orphans.  Overlapping
+first fragments that say other ports are each decided on their own ports:
+the host behind only ever gets first fragments whose ports a rule allows,
+and the later fragments follow the last first fragment seen.  IPv6 the same,
+and an IPv6 first fragment that holds only a destination options header.""")
+    A4, A6 = API4, API6
+
+    # 1: a SYN to port 22, first fragment of 8 bytes (ports, sequence)
+    syn = l4_bytes(c.ip4(H4, A4) / TCP(sport=40001, dport=22, seq=1000, flags="S",
+                                       window=64240, options=[("MSS", 1460)]))
+    f = ip_frags(H4, A4, 6, syn, [8], 0x5201)
+    c.add(f[0], "drop malformed - dir=out",
+          "first fragment with 8 bytes of TCP: ports, no flags; the first must "
+          "hold the whole transport header")
+    c.add(f[1], "drop malformed - dir=out",
+          "the rest of that header at offset 8: a TCP fragment at offset 8 "
+          "(RFC 1858)")
+    # 2: 16 bytes: up to the acknowledgment number, not the offset and flags
+    f = ip_frags(H4, A4, 6, syn, [16], 0x5202)
+    c.add(f[0], "drop malformed - dir=out",
+          "first fragment with 16 bytes of TCP: no data offset, no flags")
+    c.add(f[1], "drop orphan_fragment - dir=out",
+          "the rest at offset 16: its first fragment was malformed, no "
+          "decision to follow")
+    # 3: a 40-byte header (options, as Linux sends), 24 bytes in the first
+    syn40 = l4_bytes(c.ip4(H4, A4) / TCP(
+        sport=40002, dport=22, seq=2000, flags="S", window=64240,
+        options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)),
+                 ("NOP", None), ("WScale", 7)]))
+    assert len(syn40) == 40
+    f = ip_frags(H4, A4, 6, syn40, [24], 0x5203)
+    c.add(f[0], "drop malformed - dir=out",
+          "first fragment with 24 of the 40 header bytes: flags there, options "
+          "cut: the whole header must be in it")
+    c.add(f[1], "drop orphan_fragment - dir=out", "the options, at offset 24: an orphan")
+    # 4: an allowed flow whose data segment is fragmented with an overlap
+    t = Tcp(c, H4, 40003, A4, 443, cisn=3000, sisn=53000)
+    c.add(t.syn(), "accept allowed api dir=out", "SYN to tcp/443: rule api")
+    c.add(t.synack(), "accept established api dir=in", "SYN-ACK")
+    c.add(t.pkt("c", "A"), "accept established api dir=out", "ACK")
+    seg = l4_bytes(t.pkt("c", "PA", bytes(range(48))))
+    f = ip_frags(H4, A4, 6, seg, [32], 0x5204)
+    c.add(f[0], "accept established api dir=out",
+          "a data segment's first fragment: header and 12 bytes, on the flow")
+    rewrite = bytearray(seg[8:24])
+    rewrite[4] = 0x50
+    rewrite[5] = 0x04                     # RST, where the header said PSH ACK
+    c.add(frag_at(H4, A4, 6, 0x5204, 8, bytes(rewrite), True),
+          "drop malformed - dir=out",
+          "a fragment at offset 8 that would rewrite the flags to RST: RFC 1858")
+    c.add(f[1], "accept established api dir=out",
+          "the segment's last fragment: its first was accepted")
+    # 5: overlapping first fragments, UDP: 9000 (allowed) then 9001
+    u = lambda sport, dport: l4_bytes(  # noqa: E731
+        c.ip4(H4, A4) / UDP(sport=sport, dport=dport) / Raw(bytes(40)))
+    fa = ip_frags(H4, A4, 17, u(40010, 9000), [16], 0x5205)
+    fb = ip_frags(H4, A4, 17, u(40010, 9001), [16], 0x5205)
+    c.add(fa[0], "accept allowed bulk dir=out", "first fragment of id 0x5205: udp/9000, rule bulk")
+    c.add(fb[0], "drop unknown_egress - dir=out",
+          "another first fragment of id 0x5205 saying udp/9001: decided on its "
+          "own ports, no rule")
+    c.add(fa[1], "drop unknown_egress - dir=out",
+          "the datagram's last fragment: it follows the last first fragment "
+          "seen (9001, dropped)")
+    # and the other order: the refused ports first
+    fc = ip_frags(H4, A4, 17, u(40011, 9001), [16], 0x5206)
+    fd = ip_frags(H4, A4, 17, u(40011, 9000), [16], 0x5206)
+    c.add(fc[0], "drop unknown_egress - dir=out", "first fragment of id 0x5206: udp/9001, no rule")
+    c.add(fd[0], "accept allowed bulk dir=out",
+          "another first fragment of it saying udp/9000: rule bulk")
+    c.add(fc[1], "accept established bulk dir=out",
+          "the last fragment follows the 9000 one: the host gets only that "
+          "first fragment, so a 9000 datagram")
+    # IPv6: an 8-byte first fragment, and its offset-8 rest
+    syn6 = l4_bytes(c.ip6(H6, A6) / TCP(sport=40020, dport=22, seq=1000, flags="S",
+                                        window=64240, options=[("MSS", 1440)]))
+    f = ip_frags(H6, A6, 6, syn6, [8], 0x52000001)
+    c.add(f[0], "drop malformed - dir=out", "IPv6 first fragment with 8 bytes of TCP")
+    c.add(f[1], "drop malformed - dir=out", "IPv6 TCP fragment at offset 8 (RFC 5722: "
+          "it overlaps the header the first must hold)")
+    # an allowed IPv6 flow, a data segment with an overlap at offset 8
+    t = Tcp(c, H6, 40021, A6, 443, cisn=4000, sisn=54000)
+    c.add(t.syn(), "accept allowed api dir=out", "v6 SYN to tcp/443: rule api")
+    c.add(t.synack(), "accept established api dir=in", "SYN-ACK")
+    c.add(t.pkt("c", "A"), "accept established api dir=out", "ACK")
+    seg = l4_bytes(t.pkt("c", "PA", bytes(range(48))))
+    f = ip_frags(H6, A6, 6, seg, [32], 0x52000002)
+    c.add(f[0], "accept established api dir=out", "the first fragment of a data segment")
+    rewrite = bytearray(seg[8:24])
+    rewrite[5] = 0x04
+    c.add(frag_at(H6, A6, 6, 0x52000002, 8, bytes(rewrite), True),
+          "drop malformed - dir=out", "a v6 fragment at offset 8 rewriting the flags")
+    c.add(f[1], "accept established api dir=out", "the segment's last fragment")
+    # IPv6: the header chain split: destination options in the first
+    # fragment, TCP in the second
+    dst_opts = bytes(IPv6ExtHdrDestOpt(nh=6))
+    assert len(dst_opts) == 8
+    syn6b = l4_bytes(c.ip6(H6, A6) / TCP(sport=40022, dport=22, seq=1000, flags="S",
+                                         window=64240))
+    f = ip_frags(H6, A6, 60, dst_opts + syn6b, [8], 0x52000003)
+    c.add(f[0], "drop malformed - dir=out",
+          "IPv6 first fragment holding a destination options header and no "
+          "TCP (RFC 7112: the whole chain must be in it)")
+    c.add(f[1], "drop orphan_fragment - dir=out", "the TCP header, at offset 8: an orphan")
+    # IPv6 overlapping first fragments: 9000 then 9001
+    u6 = lambda sport, dport: l4_bytes(  # noqa: E731
+        c.ip6(H6, A6) / UDP(sport=sport, dport=dport) / Raw(bytes(40)))
+    fa = ip_frags(H6, A6, 17, u6(40023, 9000), [16], 0x52000004)
+    fb = ip_frags(H6, A6, 17, u6(40023, 9001), [16], 0x52000004)
+    c.add(fa[0], "accept allowed bulk dir=out", "v6 first fragment: udp/9000, rule bulk")
+    c.add(fb[0], "drop unknown_egress - dir=out",
+          "another first fragment of that datagram saying udp/9001: no rule")
+    c.add(fa[1], "drop unknown_egress - dir=out",
+          "the last fragment follows the last first fragment seen")
+    return c
+
+
+def case53():
+    pol = """
+-- 53-evasion-frag-payload: HTTPS by SNI and DNS under checks; DNS policed
+-- (the policy names hosts); a TCP service with no check.
+local c = require "checks"
+return {
+  local_nets = { "10.1.0.0/16", "fd00:1::/64" },
+  egress = {
+    { name = "web", proto = "tcp", port = 443, to = { "198.51.100.0/24", "2001:db8::/32" },
+      host = { "*.example.com" }, check = "checks.sni_matches_host" },
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5", check = "no_tunnel" },
+    { name = "dns2", proto = "udp", port = 53, to = "203.0.113.6" },
+    { name = "api", proto = "tcp", port = 8443, to = "198.51.100.0/24" },
+  },
+  checks = { no_tunnel = c.dns_no_tunnel{} },
+}
+"""
+    tunnel = base64.b32encode(det_bytes("53-tunnel", 40)).decode().rstrip("=")[:50].lower()
+    tname = tunnel + ".example.com"
+    assert shannon(tunnel) > 4.0
+    c = Case("53-evasion-frag-payload", pol, about="""
+The bytes a check reads, sent in IP fragments: a ClientHello whose SNI is in
+the second fragment of its segment, a DNS query whose name is.  IP is not
+reassembled, so the check cannot run: on_check_error (drop), reason
+check_error, on the first fragment, whatever the name (an allowed SNI too);
+the other fragments and the client's unfragmented resend keep that verdict.
+A DNS query in fragments on a resolver with no check, where DNS is policed,
+is dropped dns_denied, that query alone.  A flow with no check is not read:
+its fragments pass.  A fragmented DNS answer is not a client's bytes: it
+passes.""")
+    W4, W6 = API4, API6
+    n = [0]
+
+    def hello_in_fragments(dst, sni, fid):
+        n[0] += 1
+        t = Tcp(c, H4 if ":" not in dst else H6, 40000 + n[0], dst, 443,
+                cisn=1000 * n[0], sisn=50000 + n[0])
+        open_checked(c, t, "web")
+        hello = tls_records(client_hello(sni=sni, alpn=("h2",), seed="53-%d" % n[0]))
+        seg = l4_bytes(t.pkt("c", "PA", hello))
+        assert seg.find(sni.encode()) > 72
+        f = ip_frags(t.ep["c"][0], dst, 6, seg, [72], fid)
+        c.add(f[0], "drop check_error web dir=out", tag(detail="ip fragments") +
+              "first fragment: the TCP header and 52 bytes of the ClientHello, "
+              "the SNI (%s) in the next fragment: the check cannot read it" % sni)
+        c.add(f[1], "drop check_error web dir=out",
+              "the second fragment: the verdict of its first")
+        c.add(client_data(t, hello, 0), "drop check_error web dir=out",
+              "the client sends the segment again, whole: the flow's verdict sticks")
+
+    hello_in_fragments(W4, "evil.test", 0x5301)
+    hello_in_fragments(W4, "api.example.com", 0x5302)
+    hello_in_fragments(W6, "evil.test", 0x53000003)
+    # no check: not read, fragments pass
+    t = Tcp(c, H4, 40010, W4, 8443, cisn=9000, sisn=59000)
+    c.add(t.syn(), "accept allowed api dir=out", "tcp/8443: rule api, no check")
+    c.add(t.synack(), "accept established api dir=in", "SYN-ACK")
+    c.add(t.pkt("c", "A"), "accept established api dir=out", "ACK")
+    seg = l4_bytes(t.pkt("c", "PA", tls_records(client_hello(sni="evil.test", seed="53-api"))))
+    f = ip_frags(H4, W4, 6, seg, [72], 0x5304)
+    c.add(f[0], "accept established api dir=out",
+          "a fragmented ClientHello on a flow no check reads: its first fragment")
+    c.add(f[1], "accept established api dir=out", "and the rest")
+    # DNS under a check: the tunnel name in the second fragment
+    q = l4_bytes(dns_q(c, H4, 33001, DNS4, 0x0001, tname))
+    f = ip_frags(H4, DNS4, 17, q, [24], 0x5305)
+    c.add(f[0], "drop check_error dns dir=out", tag(detail="ip fragments") +
+          "a query's first fragment: UDP header and the DNS header, the name "
+          "in the next one: no_tunnel cannot read it")
+    c.add(f[1], "drop check_error dns dir=out", "the name (50 base32 characters): its first's verdict")
+    c.add(dns_q(c, H4, 33002, DNS4, 0x0002, "www.example.com"), "accept allowed dns dir=out",
+          tag(dns_qname="www.example.com") + "a whole query from another socket: checked, passes")
+    # DNS policed, no check: a fragmented query is refused, the flow goes on
+    q = l4_bytes(dns_q(c, H4, 33003, "203.0.113.6", 0x0003, "www.example.com"))
+    f = ip_frags(H4, "203.0.113.6", 17, q, [16], 0x5306)
+    c.add(f[0], "drop dns_denied dns2 dir=out",
+          "a query in fragments to a resolver with no check: DNS is policed "
+          "(the policy names hosts) and this query cannot be read")
+    c.add(f[1], "drop dns_denied dns2 dir=out", "its second fragment: the same")
+    c.add(dns_q(c, H4, 33003, "203.0.113.6", 0x0004, "www.example.com"),
+          "accept established dns2 dir=out", tag(dns_qname="www.example.com") +
+          "the same socket asks again, whole: a name a host rule names; the "
+          "resolver flow was allowed, only the query was refused")
+    # a big answer comes in fragments: not a client's bytes
+    recs = [("www.example.com", "A", 300, "198.51.100.%d" % (i + 1)) for i in range(120)]
+    ans = l4_bytes(dns_answer(c, "203.0.113.6", H4, 33003, 0x0004, "www.example.com", recs))
+    assert len(ans) > 1480
+    f = ip_frags("203.0.113.6", H4, 17, ans, [1480], 0x5307)
+    c.add(f[0], "accept established dns2 dir=in",
+          "its answer, 120 addresses, in two fragments: the first")
+    c.add(f[1], "accept established dns2 dir=in", "and the second")
+    return c
+
+
+def case54():
+    c = Case("54-evasion-tcp-overlap-sni", POLICY_SNI.format(name="54-evasion-tcp-overlap-sni"),
+             about="""
+A ClientHello whose SNI a second copy of the same TCP bytes changes: the
+gateway and the server could each keep another copy (a decoy with a low TTL
+that never reaches the server, or a server that keeps the last copy).  Case
+32 rewrites part of a segment; here whole segments are sent again.  While
+the hello is being read (pending) and after the check accepted it, until the
+server answers, a copy that differs is tcp_overlap, the drop sticks, the
+server's answer too; the same bytes again are a plain retransmission.  A
+copy that comes after the server answered is not compared: the server
+acknowledged those bytes and drops a copy of them.  A hello whose first copy
+names a refused SNI is dropped by the check, and a second, allowed, copy
+changes nothing.""")
+    good = tls_records(client_hello(sni="api.example.com", alpn=("h2",), seed="54"))
+    evil = tls_records(client_hello(sni="www.evilsite.io", alpn=("h2",), seed="54"))
+    assert len(good) == len(evil)
+    n = [0]
+
+    def flow():
+        n[0] += 1
+        t = Tcp(c, H4, 40000 + n[0], API4, 443, cisn=1000 * n[0], sisn=50000 + n[0])
+        open_checked(c, t, "web")
+        return t
+
+    # 1: accepted, then the whole segment again with another SNI
+    t = flow()
+    c.add(client_data(t, good, 0), "accept allowed web dir=out",
+          tag(tls_sni="api.example.com", tls_alpn="h2") +
+          "the ClientHello in one segment: SNI api.example.com, the check accepts")
+    c.add(client_data(t, evil, 0), "drop tcp_overlap web dir=out",
+          "the same segment again, the SNI now www.evilsite.io: before the "
+          "server answered, the bytes are still compared")
+    c.add(t.pkt("s", "PA", SERVER_HELLO), "drop tcp_overlap web dir=in",
+          "the server's answer: the drop sticks")
+    # 2: the first segment of two sent again, other SNI, while pending
+    t = flow()
+    cut = good.find(b"api.example.com") + 40
+    c.add(client_data(t, good[:cut], 0), "accept allowed web dir=out",
+          tag(pending=True) + "segment 1 of 2, the SNI api.example.com in it")
+    c.add(client_data(t, evil[:cut], 0), "drop tcp_overlap web dir=out",
+          "segment 1 again, the SNI now www.evilsite.io")
+    c.add(client_data(t, good[cut:], cut), "drop tcp_overlap web dir=out",
+          "segment 2: the flow is dropped already")
+    # 3: a refused SNI first, then the allowed one
+    t = flow()
+    c.add(client_data(t, evil, 0), "drop check web dir=out",
+          tag(detail="sni_mismatch", tls_sni="www.evilsite.io", tls_alpn="h2") +
+          "the hello names www.evilsite.io: the check drops it")
+    c.add(client_data(t, good, 0), "drop check web dir=out",
+          "the same segment with an allowed SNI: the verdict sticks")
+    # 4: the same bytes again, then the server answers, then other bytes
+    t = flow()
+    c.add(client_data(t, good, 0), "accept allowed web dir=out",
+          tag(tls_sni="api.example.com", tls_alpn="h2") + "the hello: accepted")
+    c.add(client_data(t, good, 0), "accept established web dir=out",
+          "the same segment again: a retransmission")
+    t.nxt["c"] = t.cisn + 1 + len(good)
+    c.add(t.pkt("s", "PA", SERVER_HELLO), "accept established web dir=in",
+          "the server answers: it has the hello; nothing more to compare")
+    c.add(client_data(t, evil, 0), "accept established web dir=out",
+          "a copy with another SNI after that: not compared (the server "
+          "acknowledged those bytes and drops a copy)")
+    return c
+
+
+def case55():
+    c = Case("55-evasion-tls-bytewise", POLICY_SNI.format(name="55-evasion-tls-bytewise"),
+             about="""
+ClientHellos cut as small as they go (case 33 sends an allowed one byte per
+TCP segment): a refused SNI one byte per segment, dropped by the check on
+the byte that completes the hello; the handshake message in TLS records of
+one byte each, all in two segments (allowed) or one record per segment
+(refused).  Reassembly over segments and records reads the SNI whole.""")
+    # 1: one byte per segment, refused
+    rec = tls_records(client_hello(sni="evil.test", alpn=("h2",), seed="55-a", size=300))
+    assert len(rec) == 300
+    t = Tcp(c, H4, 40001, API4, 443, cisn=1000, sisn=51000)
+    open_checked(c, t, "web")
+    for i in range(len(rec)):
+        last = i == len(rec) - 1
+        if last:
+            c.add(client_data(t, rec[i:i + 1]), "drop check web dir=out",
+                  tag(detail="sni_mismatch", tls_sni="evil.test", tls_alpn="h2") +
+                  "byte 300 of 300 completes the hello: evil.test is not under "
+                  "example.com")
+        else:
+            c.add(client_data(t, rec[i:i + 1]), "accept allowed web dir=out",
+                  tag(pending=True) + "byte %d of 300" % (i + 1))
+    after_verdict(c, t, "web", False, "check", rec[-1:], len(rec) - 1)
+    # 2: one-byte records, two segments, allowed
+    hs = client_hello(sni="api.example.com", alpn=("h2",), seed="55-b")
+    recs = tls_records(hs, cuts=range(1, len(hs)))
+    assert len(recs) == 6 * len(hs)
+    half = 6 * (len(hs) // 2)
+    t = Tcp(c, H4, 40002, API4, 443, cisn=2000, sisn=52000)
+    open_checked(c, t, "web")
+    c.add(client_data(t, recs[:half]), "accept allowed web dir=out",
+          tag(pending=True) + "%d records of one byte each: the first half of "
+          "the %d-byte handshake message" % (len(hs) // 2, len(hs)))
+    c.add(client_data(t, recs[half:]), "accept allowed web dir=out",
+          tag(tls_sni="api.example.com", tls_alpn="h2") +
+          "the other half: the hello is whole, SNI api.example.com")
+    after_verdict(c, t, "web", True, None, None, None)
+    # 3: one record of one byte per segment, refused
+    hs = client_hello(sni="evil.test", seed="55-c")
+    t = Tcp(c, H4, 40003, API4, 443, cisn=3000, sisn=53000)
+    open_checked(c, t, "web")
+    for i in range(len(hs)):
+        r = tls_records(hs[i:i + 1])
+        if i == len(hs) - 1:
+            c.add(client_data(t, r), "drop check web dir=out",
+                  tag(detail="sni_mismatch", tls_sni="evil.test") +
+                  "the last record completes the hello: evil.test, refused")
+        else:
+            c.add(client_data(t, r), "accept allowed web dir=out",
+                  tag(pending=True) + "record %d of %d, one byte" % (i + 1, len(hs)))
+    after_verdict(c, t, "web", False, "check", r, 6 * (len(hs) - 1))
+    return c
+
+
+def case56():
+    pol = """
+-- 56-evasion-http-host: plain HTTP to *.example.com, by name.
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "dns", proto = "udp", port = 53, to = "203.0.113.5" },
+    { name = "web", proto = "tcp", port = 80, host = { "*.example.com" } },
+  },
+}
+"""
+    c = Case("56-evasion-http-host", pol, about="""
+The Host of a flow allowed by name, written the ways servers accept: the
+field name in any case (hOsT, HOST), the name in any case, with one
+trailing dot, with a port, with no space or a tab before it.  Each is the
+name www.example.com, which the host resolved to 198.51.100.20: allowed.
+Two trailing dots, a percent-encoded dot, or another resolved name are
+not that name: host_mismatch.  And heads that servers may read differently
+are dropped whatever their Host says: a second Host field in other case
+(http_duplicate_host), an absolute target naming another host
+(http_host_mismatch), userinfo in the Host (http_bad_host), a first field
+line starting with a space (http_obs_fold).""")
+    W, O = WWW4, "198.51.100.21"
+    lookup(c, 33001, 0x0001, "www.example.com", W, 300)
+    lookup(c, 33001, 0x0002, "other.example.com", O, 300, first=False)
+    port = [40000]
+
+    def http(req, reason, host, prose):
+        port[0] += 1
+        n = port[0] - 40000
+        t = Tcp(c, H4, port[0], W, 80, cisn=1000 * n, sisn=50000 + n)
+        open_named(c, t, "web")
+        ok = reason is None
+        c.add(client_data(t, req),
+              ("accept allowed web" if ok else "drop %s web" % reason) + " dir=out",
+              tag(http_host=host, http_method="GET") + prose)
+        after_verdict(c, t, "web", ok, reason, req, 0)
+
+    G = b"GET / HTTP/1.1\r\n"
+    http(G + b"hOsT: www.example.com\r\n\r\n", None, "www.example.com",
+         "\"hOsT:\": field names are case-insensitive")
+    http(G + b"HOST: WWW.EXAMPLE.COM\r\n\r\n", None, "WWW.EXAMPLE.COM",
+         "\"HOST: WWW.EXAMPLE.COM\": the name is compared lower-cased")
+    http(G + b"Host: www.example.com.\r\n\r\n", None, "www.example.com.",
+         "a trailing dot: the same name, fully qualified")
+    http(G + b"Host: WWW.Example.Com.:8080\r\n\r\n", None, "WWW.Example.Com.:8080",
+         "upper case, a trailing dot and a port: the port is taken off")
+    http(G + b"Host:www.example.com\r\n\r\n", None, "www.example.com",
+         "no space after the colon (it is optional)")
+    http(G + b"Host:\twww.example.com \r\n\r\n", None, "www.example.com",
+         "a tab before the name, a space after it: trimmed")
+    http(G + b"Host: www.example.com..\r\n\r\n", "host_mismatch", "www.example.com..",
+         "two trailing dots: only one is taken off, www.example.com. was not resolved")
+    http(G + b"Host: www%2eexample.com\r\n\r\n", "host_mismatch", "www%2eexample.com",
+         "a percent-encoded dot: not the name as resolved")
+    http(G + b"hOsT: other.example.com\r\n\r\n", "host_mismatch", "other.example.com",
+         "other.example.com: resolved, but to 198.51.100.21")
+    http(G + b"Host: www.example.com\r\nhOsT: evil.test\r\n\r\n", "http_duplicate_host",
+         "www.example.com", "a second Host field, in other case")
+    http(b"GET http://evil.test/ HTTP/1.1\r\nHost: www.example.com\r\n\r\n",
+         "http_host_mismatch", "www.example.com",
+         "an absolute target naming evil.test: a server goes by the target")
+    http(G + b"Host: www.example.com@evil.test\r\n\r\n", "http_bad_host",
+         "www.example.com@evil.test", "userinfo in the Host: not a host name")
+    http(G + b" Host: evil.test\r\nHost: www.example.com\r\n\r\n", "http_obs_fold",
+         "www.example.com", "a first field line starting with a space: some "
+         "servers join it to the request line, some read a Host")
+    return c
+
+
+def case57():
+    pol = """
+-- 57-evasion-sni-host: HTTPS to 198.51.100.0/24 for *.example.com, by SNI;
+-- port 8443 also refuses Encrypted Client Hello.
+local c = require "checks"
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "web", proto = "tcp", port = 443, to = "198.51.100.0/24",
+      host = { "*.example.com" }, check = "checks.sni_matches_host" },
+    { name = "strict", proto = "tcp", port = 8443, to = "198.51.100.0/24",
+      host = { "*.example.com" }, check = "sni_no_ech" },
+  },
+  checks = {
+    sni_no_ech = function(ctx)
+      local v, r = c.no_ech(ctx)
+      if v then return v, r end
+      return c.sni_matches_host(ctx)
+    end,
+  },
+}
+"""
+    c = Case("57-evasion-sni-host", pol, about="""
+A ClientHello whose SNI is allowed, for a request that names another host
+later.  checks.sni_matches_host holds the SNI against the rule's host names,
+and nothing else: the HTTP Host travels inside TLS, which the gateway does
+not decrypt, so a request for evil.test behind an allowed SNI (domain
+fronting) passes, and so does a hello whose real name is in an Encrypted
+Client Hello behind an allowed outer SNI.  A check that also refuses ECH
+(no_ech, then sni_matches_host, on port 8443) closes the second; only the
+server can refuse the first.  A refused SNI, and plain HTTP on the TLS rule
+(not_tls), are dropped whatever the Host says.""")
+    n = [0]
+
+    def flow(port, rule):
+        n[0] += 1
+        t = Tcp(c, H4, 40000 + n[0], API4, port, cisn=1000 * n[0], sisn=50000 + n[0])
+        open_checked(c, t, rule)
+        return t
+
+    def hello(t, rule, sni, ech, ok, detail, prose):
+        h = tls_records(client_hello(sni=sni, alpn=("h2",), ech=ech,
+                                     seed="57-%d" % n[0]))
+        c.add(client_data(t, h),
+              ("accept allowed %s" if ok else "drop check %s") % rule + " dir=out",
+              tag(detail=detail, tls_sni=sni, tls_alpn="h2") + prose)
+        return h
+
+    # domain fronting: the SNI allowed, the Host inside TLS another
+    t = flow(443, "web")
+    hello(t, "web", "api.example.com", False, True, None,
+          "SNI api.example.com: under *.example.com, accepted")
+    c.add(t.pkt("s", "PA", SERVER_HELLO), "accept established web dir=in",
+          "the server answers")
+    inner = b"GET / HTTP/1.1\r\nHost: evil.test\r\n\r\n"
+    c.add(t.pkt("c", "PA", b"\x17\x03\x03" + struct.pack("!H", len(inner) + 17) +
+                det_bytes("57-appdata", len(inner) + 17)),
+          "accept established web dir=out",
+          "application data: a request for Host evil.test, encrypted; the "
+          "gateway read the SNI, it cannot read this")
+    t = flow(443, "web")
+    h = hello(t, "web", "evil.test", False, False, "sni_mismatch",
+              "SNI evil.test, whatever the Host inside will say")
+    after_verdict(c, t, "web", False, "check", h, 0)
+    # Encrypted Client Hello: an allowed outer SNI, the real name encrypted
+    t = flow(443, "web")
+    h = hello(t, "web", "api.example.com", True, True, None,
+              "an allowed outer SNI and an ECH extension: the real name is in "
+              "it, encrypted; sni_matches_host reads the outer one")
+    after_verdict(c, t, "web", True, None, h, 0)
+    t = flow(8443, "strict")
+    h = hello(t, "strict", "api.example.com", True, False, "ech",
+              "the same hello on port 8443: no_ech refuses it first")
+    after_verdict(c, t, "strict", False, "check", h, 0)
+    t = flow(8443, "strict")
+    h = hello(t, "strict", "api.example.com", False, True, None,
+              "without ECH: the SNI decides, accepted")
+    after_verdict(c, t, "strict", True, None, h, 0)
+    t = flow(8443, "strict")
+    h = hello(t, "strict", "evil.test", False, False, "sni_mismatch",
+              "without ECH, SNI evil.test: refused")
+    after_verdict(c, t, "strict", False, "check", h, 0)
+    # plain HTTP on the TLS rule: a Host, no SNI
+    t = flow(443, "web")
+    req = b"GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    c.add(client_data(t, req), "drop check web dir=out",
+          tag(detail="not_tls", http_host="api.example.com", http_method="GET") +
+          "plain HTTP whose Host is allowed: sni_matches_host needs an SNI, "
+          "not a Host")
+    after_verdict(c, t, "web", False, "check", req, 0)
+    return c
+
+
+def ping_data(kind, size=56, seed=""):
+    """Echo data as ping programs fill it (fixed timestamps)."""
+    if kind == "iputils":        # Linux: a 16-byte timeval, then 0x10, 0x11, ...
+        return (struct.pack("<QQ", 1700000000, 123456) +
+                bytes(i & 0xFF for i in range(16, size)))[:size]
+    if kind == "bsd":            # BSD and macOS: 8 bytes of time, then 0x08, ...
+        return (struct.pack("<II", 1700000000, 123456) +
+                bytes(i & 0xFF for i in range(8, size)))[:size]
+    if kind == "windows":        # "abcdefghijklmnopqrstuvw" over and over
+        return bytes(ord("a") + i % 23 for i in range(size))
+    if kind == "pattern":        # ping -p ff
+        return struct.pack("<QQ", 1700000000, 123456) + b"\xff" * (size - 16)
+    if kind == "random":         # a tunnel: another packet, or ciphertext
+        return det_bytes("58-" + seed, size)
+    raise ValueError(kind)
+
+
+def case58():
+    pol = """
+-- 58-evasion-icmp-tunnel: ping out, each echo request held to a ping's shape.
+local c = require "checks"
+return {
+  local_nets = { "10.1.0.0/16", "fd00:1::/64" },
+  egress = {
+    { name = "ping",  proto = "icmp",   to = "198.51.100.0/24", check = "no_tunnel" },
+    { name = "ping6", proto = "icmpv6", to = "2001:db8::/32",   check = "no_tunnel" },
+    { name = "mtu",   proto = "icmp",   to = "203.0.113.0/24",  check = "mtu_probe" },
+  },
+  checks = {
+    no_tunnel = c.icmp_no_tunnel{},                   -- data up to 128 bytes
+    mtu_probe = c.icmp_no_tunnel{ max_len = 1472 },   -- ping -s 1472 -M do
+  },
+}
+"""
+    c = Case("58-evasion-icmp-tunnel", pol, about="""
+checks.icmp_no_tunnel on ICMP rules: the engine runs a check on every echo
+request of the flow (an accepted one: reason allowed, a new decision), with
+ctx.icmp (type, code, id, seq, len) and ctx.payload (the data's first 256
+bytes).  Echo requests as Linux, BSD/macOS and Windows ping fill them, and
+ping -p, pass; data longer than max_len (128 here; 1472 on the mtu rule) is
+icmp_long, data of another shape (a tunnel's packets or ciphertext) is
+icmp_payload; the refusal sticks to the flow (its echo id), also for a
+flow that started with plain pings.  Replies are not checked.  A large
+ping in IP fragments cannot be checked: check_error.""")
+    A = API4
+
+    def echo(src, dst, eid, seq, data, reply=False):
+        if ":" in src:
+            cls = ICMPv6EchoReply if reply else ICMPv6EchoRequest
+            return c.ip6(src, dst) / cls(id=eid, seq=seq, data=data)
+        return c.ip4(src, dst) / ICMP(type=0 if reply else 8, id=eid, seq=seq) / Raw(data)
+
+    d = ping_data("iputils")
+    c.add(echo(H4, A, 0x1001, 1, d), "accept allowed ping dir=out",
+          "Linux ping, 56 bytes: the check runs, a timestamp then counting bytes")
+    c.add(echo(A, H4, 0x1001, 1, d, True), "accept established ping dir=in",
+          "its reply: not checked")
+    c.add(echo(H4, A, 0x1001, 2, d), "accept allowed ping dir=out",
+          "the next echo request: checked again, accepted again")
+    c.add(echo(A, H4, 0x1001, 2, d, True), "accept established ping dir=in", "its reply")
+    c.add(echo(H4, A, 0x1002, 1, ping_data("windows", 32)), "accept allowed ping dir=out",
+          "Windows ping, 32 bytes of abcdefghijklmnopqrstuvwabcdefghi")
+    c.add(echo(H4, A, 0x1003, 1, ping_data("bsd")), "accept allowed ping dir=out",
+          "macOS ping: 8 bytes of time, then counting bytes")
+    c.add(echo(H4, A, 0x1004, 1, ping_data("pattern")), "accept allowed ping dir=out",
+          "ping -p ff: the pattern repeated")
+    c.add(echo(H4, A, 0x2001, 1, ping_data("random", 1000, "a")), "drop check ping dir=out",
+          tag(detail="icmp_long") + "1000 bytes of data: more than max_len 128")
+    c.add(echo(H4, A, 0x2001, 2, d), "drop check ping dir=out",
+          "a plain ping on that echo id: the flow's drop sticks")
+    c.add(echo(H4, A, 0x2002, 1, ping_data("random", 56, "b")), "drop check ping dir=out",
+          tag(detail="icmp_payload") + "56 bytes, the size of a ping, but "
+          "random-looking: not a ping's fill")
+    c.add(echo(H4, A, 0x2003, 1, d), "accept allowed ping dir=out",
+          "a flow that starts as a plain ping")
+    c.add(echo(H4, A, 0x2003, 2, ping_data("random", 120, "c")), "drop check ping dir=out",
+          tag(detail="icmp_payload") + "then 120 bytes of another shape, same "
+          "echo id: every echo request is checked")
+    c.add(echo(H4, A, 0x2003, 3, d), "drop check ping dir=out",
+          "a plain one after that: the drop sticks")
+    c.add(echo(A, H4, 0x2003, 2, d, True), "drop check ping dir=in",
+          "a reply on that flow: the flow's verdict")
+    # IPv6
+    c.add(echo(H6, API6, 0x3001, 1, d), "accept allowed ping6 dir=out",
+          "ping6 from Linux: the same fill")
+    c.add(echo(H6, API6, 0x3002, 1, ping_data("random", 64, "d")), "drop check ping6 dir=out",
+          tag(detail="icmp_payload") + "64 random-looking bytes over ICMPv6")
+    # the MTU probe rule: large, but a ping's fill
+    M = "203.0.113.50"
+    c.add(echo(H4, M, 0x4001, 1, ping_data("iputils", 1472)), "accept allowed mtu dir=out",
+          "ping -s 1472: 1472 bytes, max_len 1472, counting bytes")
+    c.add(echo(H4, M, 0x4002, 1, ping_data("random", 1472, "e")), "drop check mtu dir=out",
+          tag(detail="icmp_payload") + "1472 random-looking bytes")
+    # a ping too large for one packet, in fragments
+    big = l4_bytes(c.ip4(H4, A) / ICMP(type=8, id=0x5001, seq=1) /
+                   Raw(ping_data("iputils", 3000)))
+    f = ip_frags(H4, A, 1, big, [1480, 2960], 0x5801)
+    c.add(f[0], "drop check_error ping dir=out", tag(detail="ip fragments") +
+          "ping -s 3000 in three fragments: the first holds 1472 of the 3000 "
+          "bytes; IP is not reassembled, the check cannot run")
+    c.add(f[1], "drop check_error ping dir=out", "the second: its first's verdict")
+    c.add(f[2], "drop check_error ping dir=out", "the third: the same")
+    return c
+
+
+def case59():
+    pol = """
+-- 59-evasion-dns-txt-flood: two resolvers; one's queries must look like names
+-- (dns_no_tunnel), the other's must also be of a listed type (dns_qtypes first).
+local c = require "checks"
+local qtypes = c.dns_qtypes{ "A", "AAAA", "HTTPS" }
+local no_tunnel = c.dns_no_tunnel{}
+return {
+  local_nets = { "10.1.0.0/16" },
+  egress = {
+    { name = "names", proto = "udp", port = 53, to = "203.0.113.6", check = "names" },
+    { name = "dns",   proto = "udp", port = 53, to = "203.0.113.5", check = "sane" },
+  },
+  checks = {
+    names = no_tunnel,
+    sane = function(ctx)
+      local v, r = qtypes(ctx)
+      if v then return v, r end
+      return no_tunnel(ctx)
+    end,
+  },
+}
+"""
+    def b32(label, n):
+        return base64.b32encode(det_bytes(label, 40)).decode().rstrip("=")[:n].lower()
+
+    def hexl(label, n):
+        return det_bytes(label, n).hex()[:n]
+
+    D = "t.example.com"
+    h_b32 = shannon(b32("59-x", 63))
+    h_hex = shannon(hexl("59-y", 63))
+    assert h_b32 > 4.0 and h_hex <= 4.0, (h_b32, h_hex)
+    c = Case("59-evasion-dns-txt-flood", pol, about="""
+A DNS tunnel's traffic: a flood of TXT queries, each for another long
+random-looking name under one domain (t.example.com), iodine-style base32
+(about %.2f bits per character) and dnscat2-style hex (at most 4 bits per
+character, about %.2f here).  Every query of a checked DNS flow is checked.
+Resolver 203.0.113.6 runs dns_no_tunnel{} alone: base32 labels are
+dns_entropy, a socket's refusal sticks to it; but hex labels, and labels
+shorter than 20 characters, pass: entropy cannot tell them from names.
+Resolver 203.0.113.5 runs dns_qtypes{A, AAAA, HTTPS} first: every TXT
+query is dns_qtype, whatever its name; then A queries for base32 names are
+dns_entropy and hex ones still pass.  Legitimate lookups pass on both.""" % (h_b32, h_hex))
+    R1, R2 = "203.0.113.6", DNS4
+
+    def q(sport, qid, name, qtype, expect, prose, res=None):
+        rule = "names" if res == R1 else "dns"
+        m = re.match(r"\{detail=([a-z_]+)\} ", prose)
+        c.add(dns_q(c, H4, sport, res, qid, name, qtype),
+              expect % rule + " dir=out",
+              tag(detail=m and m.group(1), dns_qname=name) + prose[m.end() if m else 0:])
+
+    # the flood from one socket (a tunnel keeps its socket), resolver R1
+    for i in range(6):
+        name = "%s.%s" % (b32("59-a%d" % i, 63), D)
+        if i == 0:
+            c.add(dns_q(c, H4, 34000, R1, 0x100 + i, name, "TXT"), "drop check names dir=out",
+                  tag(detail="dns_entropy", dns_qname=name) +
+                  "TXT, a 63-character base32 label: dns_entropy")
+        else:
+            c.add(dns_q(c, H4, 34000, R1, 0x100 + i, name, "TXT"), "drop check names dir=out",
+                  tag(dns_qname=name) + "the next query of the flood on the same "
+                  "socket: the flow's drop sticks")
+    # one socket a query (as dig does), resolver R1
+    for i in range(3):
+        name = "%s.%s.%s" % (b32("59-b%d" % i, 60), b32("59-c%d" % i, 60), D)
+        q(34100 + i, 0x200 + i, name, "TXT", "drop check %s",
+          "{detail=dns_entropy} TXT, two 60-character base32 labels, a new socket",
+          res=R1)
+    for i in range(3):
+        name = "%s.%s" % (hexl("59-d%d" % i, 63), D)
+        q(34200 + i, 0x300 + i, name, "TXT", "accept allowed %s",
+          "TXT, a 63-character hex label: %.2f bits per character, not above "
+          "4.0: passes" % shannon(name.split(".")[0]), res=R1)
+    name = "%s.%s" % (b32("59-e", 16), D)
+    q(34300, 0x400, name, "TXT", "accept allowed %s",
+      "TXT, a 16-character base32 label: shorter than entropy_min_len 20, "
+      "not measured", res=R1)
+    q(34301, 0x401, "_dmarc.example.com", "TXT", "accept allowed %s",
+      "TXT _dmarc.example.com: a real TXT lookup", res=R1)
+    q(34302, 0x402, "www.example.com", "A", "accept allowed %s", "A www.example.com",
+      res=R1)
+    # resolver R2: dns_qtypes first
+    for i in range(3):
+        name = "%s.%s" % (b32("59-f%d" % i, 63), D)
+        q(35000 + i, 0x500 + i, name, "TXT", "drop check %s",
+          "{detail=dns_qtype} TXT, base32: not a listed type", res=R2)
+    for i in range(3):
+        name = "%s.%s" % (hexl("59-g%d" % i, 63), D)
+        q(35100 + i, 0x600 + i, name, "TXT", "drop check %s",
+          "{detail=dns_qtype} TXT, hex: not a listed type, whatever the name",
+          res=R2)
+    q(35200, 0x700, "_dmarc.example.com", "TXT", "drop check %s",
+      "{detail=dns_qtype} TXT _dmarc.example.com: a real TXT lookup is refused too",
+      res=R2)
+    name = "%s.%s" % (b32("59-h", 63), D)
+    q(35201, 0x701, name, "A", "drop check %s",
+      "{detail=dns_entropy} A, a base32 label: a listed type, then dns_entropy",
+      res=R2)
+    name = "%s.%s" % (hexl("59-i", 63), D)
+    q(35202, 0x702, name, "A", "accept allowed %s",
+      "A, a hex label: a listed type, and entropy cannot tell it", res=R2)
+    q(35203, 0x703, "www.example.com", "HTTPS", "accept allowed %s",
+      "HTTPS www.example.com: listed", res=R2)
+    q(35204, 0x704, "www.example.com", "AAAA", "accept allowed %s",
+      "AAAA www.example.com", res=R2)
+    return c
+
+
 CASES = [case00, case01, case02, case03, case04, case05, case06, case07, case08, case09,
          case09b, case10, case11, case12, case13, case14, case14b, case15, case15b,
          case16, case16b, case17, case18, case19, case20, case21, case22,
          case30, case31, case32, case33, case34, case35, case36, case37, case38,
          case39, case40, case41, case42, case43, case44, case45, case46, case47,
-         case48, case49, case50, case51]
+         case48, case49, case50, case51, case52, case53, case54, case55, case56,
+         case57, case58, case59]
 
 
 def main():

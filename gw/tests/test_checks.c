@@ -88,6 +88,33 @@ expect_dns(const char *opts, const char *qname, const char *want)
 }
 
 /*
+ * icmp_no_tunnel(opts) on an echo message of the given proto and type
+ * whose data is the Lua expression data (len: its length, or more when
+ * len > 0 says so).
+ */
+static void
+expect_icmp(const char *opts, const char *proto, int type, int len,
+    const char *data, const char *want)
+{
+	char check[256], ctx[1024];
+
+	snprintf(check, sizeof(check), "c.icmp_no_tunnel%s", opts);
+	snprintf(ctx, sizeof(ctx), "(function() local d = %s return { flow = "
+	    "{ proto = '%s' }, icmp = { type = %d, code = 0, id = 7, seq = 1, "
+	    "len = %d > 0 and %d or #d }, payload = d } end)()", data, proto,
+	    type, len, len);
+	verdict_is(check, ctx, want);
+}
+
+/* Lua expressions for echo data: what ping programs send, and not. */
+#define TS16	"'\\1\\2\\3\\4\\5\\6\\7\\8\\9\\10\\11\\12\\13\\14\\15\\16'"
+#define COUNT(from, to) \
+	"(function() local t = {} for i = " #from ", " #to " do " \
+	"t[#t + 1] = string.char(i % 256) end return table.concat(t) end)()"
+#define RANDOM56 \
+	"'35l9m26mi0yhz0nartbnlzgcjn2qavsyeefnpaxxq7Rt0pLm2Zx9Kd4B'"
+
+/*
  * "policy.lua", whose line 2 is `local x = EXPR` (not `return EXPR`: a tail
  * call leaves no caller's line to name), fails; the error names line (of the
  * factory's call) and contains want.
@@ -122,7 +149,7 @@ test_module_shape(void **state)
 {
 	lua_State *L = luart_state(rt);
 	const char *fns[] = { "sni_matches_host", "no_ech", "http_methods",
-		"dns_no_tunnel", "dns_qtypes", "alpn", NULL };
+		"dns_no_tunnel", "dns_qtypes", "alpn", "icmp_no_tunnel", NULL };
 	char err[512];
 	int i;
 
@@ -467,6 +494,52 @@ test_dns_qtypes(void **state)
 }
 
 static void
+test_icmp_no_tunnel(void **state)
+{
+	(void)state;
+	/* iputils: a 16-byte timestamp, then 0x10, 0x11, ... (56 bytes) */
+	expect_icmp("{}", "icmp", 8, 0, TS16 " .. " COUNT(16, 55), "accept");
+	/* BSD and macOS: 8 bytes of timestamp, then 0x08, 0x09, ... */
+	expect_icmp("{}", "icmp", 8, 0, "'\\1\\2\\3\\4\\5\\6\\7\\8' .. "
+	    COUNT(8, 55), "accept");
+	expect_icmp("{}", "icmp", 8, 0, "'abcdefghijklmnopqrstuvwabcdefghi'",
+	    "accept");
+	expect_icmp("{}", "icmp", 8, 0, TS16 " .. string.rep('\\255', 40)",
+	    "accept");
+	expect_icmp("{}", "icmp", 8, 0, "string.rep('\\0', 56)", "accept");
+	expect_icmp("{}", "icmp", 8, 0, TS16 " .. string.rep('xyz', 20)",
+	    "accept");
+	expect_icmp("()", "icmp", 8, 0, "''", "accept");
+	expect_icmp("()", "icmp", 8, 0, "'q7Rt0pLm2Zx9Kd4Bz'", "accept");
+	/* what tunnels send */
+	expect_icmp("{}", "icmp", 8, 0, RANDOM56, "drop/icmp_payload");
+	expect_icmp("{}", "icmp", 8, 0, TS16 " .. " COUNT(16, 54) " .. 'x'",
+	    "drop/icmp_payload");
+	expect_icmp("{}", "icmp", 8, 0, TS16 " .. string.rep("
+	    "'0123456789abcdefg', 3)", "drop/icmp_payload");
+	expect_icmp("{}", "icmpv6", 128, 0, RANDOM56, "drop/icmp_payload");
+	expect_icmp("{}", "icmp", 8, 1000, TS16 " .. " COUNT(16, 255),
+	    "drop/icmp_long");
+	expect_icmp("{}", "icmp", 8, 129, TS16 " .. " COUNT(16, 128),
+	    "drop/icmp_long");
+	expect_icmp("{}", "icmp", 8, 128, TS16 " .. " COUNT(16, 127),
+	    "accept");
+	/* settings */
+	expect_icmp("{ max_len = 1472 }", "icmp", 8, 1472, TS16 " .. "
+	    COUNT(16, 255), "accept");
+	expect_icmp("{ max_len = 32 }", "icmp", 8, 0, TS16 " .. " COUNT(16, 55),
+	    "drop/icmp_long");
+	expect_icmp("{ fill = false }", "icmp", 8, 0, RANDOM56, "accept");
+	/* only echo requests */
+	expect_icmp("{}", "icmp", 0, 0, RANDOM56, "accept");
+	expect_icmp("{}", "icmp", 13, 0, RANDOM56, "accept");
+	expect_icmp("{}", "icmpv6", 8, 0, RANDOM56, "accept");
+	expect_icmp("{}", "icmp", 128, 0, RANDOM56, "accept");
+	verdict_is("c.icmp_no_tunnel()", "{ tls = { sni = 'a.com' } }",
+	    "accept");
+}
+
+static void
 test_alpn(void **state)
 {
 	const char *a = "c.alpn{ 'h2', 'http/1.1' }";
@@ -536,6 +609,14 @@ test_factory_errors(void **state)
 	    "be true or false, got string");
 	expect_factory_err("c.alpn{ 'h2', require = true }", "unknown key "
 	    "require");
+	expect_factory_err("c.icmp_no_tunnel{ max_len = 0 }",
+	    "max_len must be 1 to 65535, got 0");
+	expect_factory_err("c.icmp_no_tunnel{ fill = 'yes' }",
+	    "fill must be true or false, got string");
+	expect_factory_err("c.icmp_no_tunnel{ maxlen = 64 }",
+	    "unknown setting maxlen (max_len, fill)");
+	expect_factory_err("c.icmp_no_tunnel('big')", "expected a table of "
+	    "settings, got string");
 	/* the error is at the policy's line even a few lines down */
 	expect_factory_err_at("{\n  checks = {\n    get = c.http_methods{},\n"
 	    "  },\n}", 4, "http_methods: the list of HTTP methods is empty");
@@ -721,6 +802,7 @@ main(void)
 		cmocka_unit_test(test_dns_budget_cut),
 		cmocka_unit_test(test_dns_qtypes),
 		cmocka_unit_test(test_alpn),
+		cmocka_unit_test(test_icmp_no_tunnel),
 		cmocka_unit_test(test_factory_errors),
 		cmocka_unit_test(test_factory_named_as_check),
 		cmocka_unit_test(test_cost),

@@ -806,6 +806,201 @@ test_tcp_overlap(void **state)
 	fixture_free(fx);
 }
 
+/*
+ * IP is not reassembled: a client's fragment on a flow whose check reads its
+ * bytes cannot be checked (on_check_error), and the fragments after it go
+ * with it; a fragmented DNS query is not policed but refused.
+ */
+static void
+test_fragment_of_checked_flow(void **state)
+{
+	static const char pol[] =
+	    "return {\n"
+	    "  local_nets = { \"10.1.0.0/16\" },\n"
+	    "  %s\n"
+	    "  egress = {\n"
+	    "    { name = \"c\", proto = \"tcp\", port = 80, to = \"198.51.100.0/24\", check = \"ok\" },\n"
+	    "    { name = \"dns\", proto = \"udp\", port = 53, to = \"203.0.113.5\" },\n"
+	    "    { name = \"bulk\", proto = \"udp\", port = 9000, to = \"198.51.100.0/24\", check = \"ok\" },\n"
+	    "  },\n"
+	    "  checks = { ok = function(ctx) end },\n"
+	    "}\n";
+	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
+	struct pkt first = mk_data("10.1.0.5", 40000, "198.51.100.10", 80, 2001, "GET / HT");
+	struct pkt later = mk("10.1.0.5", 0, "198.51.100.10", 0, 6, 0);
+	struct pkt q = mk("10.1.0.5", 33333, "203.0.113.5", 53, 17, 0);
+	struct pkt u = mk("10.1.0.5", 33334, "198.51.100.10", 9000, 17, 0);
+	struct fixture *fx;
+	struct decision d;
+	char text[2048];
+
+	(void)state;
+	syn.tcp_seq = 2000;
+	first.frag = first.frag_more = true;
+	first.frag_id = 7;
+	later.has_l4 = false;
+	later.frag = true;
+	later.frag_off = 32;
+	later.frag_id = 7;
+	snprintf(text, sizeof(text), pol, "dns = {},");
+	fx = fixture_new(text, -1, 0);
+	d = run(fx, &syn, T0);
+	assert_true(d.pending);
+	d = run(fx, &first, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_non_null(strstr(d.detail, "ip fragments"));
+	assert_true(d.checked);
+	d = run(fx, &later, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	/* a check that reads no bytes (UDP but DNS) is not concerned */
+	u.frag = u.frag_more = true;
+	u.frag_id = 8;
+	d = run(fx, &u, T0 + 3);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	/* a DNS query in fragments: not readable, so not let out */
+	q.frag = q.frag_more = true;
+	q.frag_id = 9;
+	d = run(fx, &q, T0 + 4);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_DNS_DENIED);
+	assert_string_equal(d.detail, "a dns query in ip fragments");
+	fixture_free(fx);
+
+	/* on_check_error says what a check that cannot run gets */
+	snprintf(text, sizeof(text), pol, "on_check_error = \"accept\",");
+	fx = fixture_new(text, -1, 0);
+	run(fx, &syn, T0);
+	d = run(fx, &first, T0 + 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	d = run(fx, &later, T0 + 2);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	fixture_free(fx);
+}
+
+/* What a check sees of a Host: lower-cased, one trailing dot and a port off. */
+static void
+test_host_as_checked(void **state)
+{
+	static const char pol[] =
+	    "return {\n"
+	    "  egress = {\n"
+	    "    { name = \"c\", proto = \"tcp\", port = 80, check = \"say\" },\n"
+	    "  },\n"
+	    "  checks = { say = function(ctx) return \"drop\", ctx.http.host end },\n"
+	    "}\n";
+	static const char *const cases[][2] = {
+		{ "WWW.Example.COM", "www.example.com" },
+		{ "www.example.com.", "www.example.com" },
+		{ "WWW.Example.Com.:8080", "www.example.com" },
+		{ "www.example.com..", "www.example.com." },
+		{ "www.example.com..:80", "www.example.com." },
+		{ "[2001:DB8::1]:80", "[2001:db8::1]" },
+	};
+	struct fixture *fx = fixture_new(pol, -1, 0);
+	char req[128];
+	struct decision d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint16_t sport = (uint16_t)(40000 + i);
+		struct pkt syn = mk("10.1.0.5", sport, "198.51.100.10", 80, 6, SYN);
+		struct pkt get;
+
+		snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+		    cases[i][0]);
+		get = mk_data("10.1.0.5", sport, "198.51.100.10", 80, 2001, req);
+		syn.tcp_seq = 2000;
+		run(fx, &syn, T0 + i * 10);
+		d = run(fx, &get, T0 + i * 10 + 1);
+		assert_int_equal(d.reason, REASON_CHECK);
+		if (strcmp(d.detail, cases[i][1]) != 0)
+			fail_msg("Host: %s: the check saw \"%s\", want \"%s\"",
+			    cases[i][0], d.detail, cases[i][1]);
+	}
+	fixture_free(fx);
+}
+
+static struct pkt
+mk_echo(const char *src, const char *dst, uint16_t id, uint16_t seq,
+    const char *data)
+{
+	struct pkt p = mk(src, id, dst, id, 1, 0);
+
+	p.icmp_type = 8;
+	p.icmp_id = id;
+	p.icmp_seq = seq;
+	p.payload = (const uint8_t *)data;
+	p.payload_len = strlen(data);
+	p.icmp_len = (uint16_t)p.payload_len;
+	return p;
+}
+
+/* A check on an ICMP rule sees each echo request: its header and data. */
+static void
+test_icmp_check(void **state)
+{
+	static const char pol[] =
+	    "return {\n"
+	    "  local_nets = { \"10.1.0.0/16\" },\n"
+	    "  egress = {\n"
+	    "    { name = \"ping\", proto = \"icmp\", to = \"198.51.100.0/24\", check = \"small\" },\n"
+	    "    { name = \"ping2\", proto = \"icmp\", to = \"203.0.113.0/24\" },\n"
+	    "  },\n"
+	    "  checks = { small = function(ctx)\n"
+	    "    local i = ctx.icmp\n"
+	    "    if ctx.flow.proto ~= \"icmp\" or i.type ~= 8 or i.code ~= 0 or\n"
+	    "      i.id ~= 7 or i.seq < 1 or i.len ~= #ctx.payload then\n"
+	    "      return \"drop\", \"bad ctx\" end\n"
+	    "    if i.len > 8 then return \"drop\", \"long \" .. i.seq end\n"
+	    "  end },\n"
+	    "}\n";
+	struct fixture *fx = fixture_new(pol, -1, 0);
+	struct pkt a = mk_echo("10.1.0.5", "198.51.100.1", 7, 1, "ping");
+	struct pkt b = mk_echo("10.1.0.5", "198.51.100.1", 7, 2, "pong");
+	struct pkt c = mk_echo("10.1.0.5", "198.51.100.1", 7, 3, "a long tunnel");
+	struct pkt rep = mk_echo("198.51.100.1", "10.1.0.5", 7, 1, "ping");
+	struct pkt other = mk_echo("10.1.0.5", "203.0.113.1", 7, 1, "a long ping");
+	struct engine_stats st;
+	struct decision d;
+
+	(void)state;
+	rep.icmp_type = 0;
+	d = run(fx, &a, T0);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_null(d.detail);
+	assert_true(d.checked);
+	assert_true(d.inspect);		/* the next echo requests must come */
+	d = run(fx, &rep, T0 + 1);
+	assert_int_equal(d.reason, REASON_ESTABLISHED);
+	assert_true(d.inspect);
+	d = run(fx, &b, T0 + SEC);	/* checked again, accepted again */
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_true(d.checked);
+	d = run(fx, &c, T0 + 2 * SEC);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK);
+	assert_string_equal(d.detail, "long 3");
+	assert_false(d.inspect);
+	d = run(fx, &a, T0 + 3 * SEC);	/* the flow's verdict sticks */
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_false(d.checked);
+	/* a rule without a check: no Lua, and the kernel may take the flow */
+	d = run(fx, &other, T0 + 4 * SEC);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_false(d.inspect);
+	engine_get_stats(fx->e, &st);
+	assert_int_equal(st.checks, 3);
+	assert_int_equal(st.check_errors, 0);
+	fixture_free(fx);
+}
+
 static void
 test_port_reuse_after_close(void **state)
 {
@@ -1069,6 +1264,9 @@ main(void)
 		cmocka_unit_test(test_rule_mode_and_enforce_always),
 		cmocka_unit_test(test_check_no_slot),
 		cmocka_unit_test(test_tcp_overlap),
+		cmocka_unit_test(test_fragment_of_checked_flow),
+		cmocka_unit_test(test_icmp_check),
+		cmocka_unit_test(test_host_as_checked),
 		cmocka_unit_test(test_port_reuse_after_close),
 		cmocka_unit_test(test_inbound_cannot_evict_outbound),
 		cmocka_unit_test(test_no_local_nets_first_packet_is_out),

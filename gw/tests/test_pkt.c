@@ -1197,14 +1197,27 @@ t_icmp_echo(void **state)
 	assert_true(p.has_l4);
 	assert_int_equal(p.icmp_type, 8);
 	assert_int_equal(p.icmp_id, 0x4242);
+	assert_int_equal(p.icmp_seq, 1);
 	assert_int_equal(p.sport, 0x4242);
 	assert_int_equal(p.dport, 0x4242);
 	assert_false(p.icmp_error);
+	/* the echo data, for a check */
+	assert_int_equal(p.icmp_len, 16);
+	assert_int_equal(p.payload_len, 16);
+	assert_memory_equal(p.payload, "pingpingpingping", 16);
+	/* cut by the capture: the declared length stays */
+	assert_int_equal(pkt_decode(&p, f->link, f->b, f->n - 6, f->n), PKT_OK);
+	assert_true(p.snapped);
+	assert_int_equal(p.icmp_len, 16);
+	assert_int_equal(p.payload_len, 10);
 	assert_int_equal(decode(&p, g), PKT_OK);
 	assert_int_equal(p.proto, 58);
 	assert_int_equal(p.icmp_type, 129);
 	assert_int_equal(p.icmp_id, 0x7777);
+	assert_int_equal(p.icmp_seq, 9);
 	assert_int_equal(p.sport, 0x7777);
+	assert_int_equal(p.icmp_len, 4);
+	assert_memory_equal(p.payload, "pong", 4);
 	test_free(f);
 	test_free(g);
 }
@@ -1399,6 +1412,18 @@ t_frag_bad(void **state)
 	putz(f, 16);
 	ip4_end(f, ip);
 	assert_int_equal(decode(&p, f), PKT_INVALID);
+	test_free(f);
+
+	/* the same over IPv6 (RFC 5722: an overlap); UDP there is data */
+	f = frame_new(PKT_LINK_IP);
+	ip = ip6(f, 44);
+	frag6(f, 6, 8, 1, 9);
+	putz(f, 16);
+	ip6_end(f, ip);
+	assert_int_equal(decode(&p, f), PKT_INVALID);
+	assert_string_equal(p.why, "ipv6 tcp fragment overlaps the tcp header");
+	f->b[40] = 17;
+	assert_int_equal(decode(&p, f), PKT_OK);
 	test_free(f);
 
 	/* a fragment ending past 65535 */
