@@ -9,7 +9,7 @@ SBINDIR	= $(PREFIX)/sbin
 DATADIR	= $(PREFIX)/share/outgate
 MANDIR	= $(PREFIX)/share/man
 UNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
-PKGS	:= lua5.4 libpcap libmnl libnetfilter_queue
+PKGS	:= lua5.4 libpcap libmnl libnetfilter_queue libseccomp
 # Expanded when a recipe runs, so after tools/deps.sh has installed them.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "diag.h"
+#include "sandbox.h"
 
 #define POLL_MS		200
 #define IO_TIMEOUT_S	2
@@ -101,8 +103,13 @@ control_main(void *arg)
 {
 	struct control *c = arg;
 	struct pollfd pfd[2];
+	char err[256];
 	int n, i, fd;
 
+	if (sandbox_enter(err, sizeof(err)) == -1) {
+		diag_warnx("control: %s: not answering", err);
+		return NULL;
+	}
 	while (!atomic_load(&c->stop)) {
 		n = 0;
 		if (c->ufd != -1)

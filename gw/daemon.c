@@ -33,6 +33,7 @@
 #include "pkt.h"
 #include "policy.h"
 #include "privdrop.h"
+#include "sandbox.h"
 #include "sdnotify.h"
 
 #define WORKER_POLL_MS	200	/* how soon a worker sees a reload or a stop */
@@ -337,6 +338,13 @@ worker_main(void *arg)
 	char err[256];
 	unsigned gen;
 
+	if (sandbox_enter(err, sizeof(err)) == -1) {
+		diag_warnx("queue=%u: %s", w->queue, err);
+		atomic_store(&w->alive, false);
+		atomic_store(&d->worker_failed, true);
+		kill(getpid(), SIGTERM);
+		return NULL;
+	}
 	pfd.fd = nfqueue_fd(w->q);
 	pfd.events = POLLIN;
 	while (!atomic_load(&d->stop)) {
@@ -915,7 +923,8 @@ daemon_run(const struct daemon_opts *o)
 			    (unsigned long long)cs.malformed,
 			    (unsigned long long)cs.interrupted);
 	}
-	if (drop_privileges(&d, rules_in, err, sizeof(err)) == -1) {
+	if (drop_privileges(&d, rules_in, err, sizeof(err)) == -1 ||
+	    (!o->no_seccomp && sandbox_prepare(err, sizeof(err)) == -1)) {
 		diag_warnx("run: %s", err);
 		goto out;
 	}

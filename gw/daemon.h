@@ -27,6 +27,7 @@ struct daemon_opts {
 	const char	*metrics_addr;	/* --metrics ADDR:PORT, or NULL */
 	struct fwrules_opts rules;	/* backend NONE: the caller manages the rules */
 	bool		has_user;	/* --user: run as user once started */
+	bool		no_seccomp;	/* --no-seccomp: threads without the allowlist */
 	struct privdrop_user user;
 };
 

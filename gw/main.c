@@ -50,7 +50,7 @@ usage(FILE *fp)
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
 	    "                   [--no-attrib] [--log-rate N] [--syslog[=SOCKET]] [--include-loopback]\n"
-	    "                   [--control SOCKET] [--metrics ADDR:PORT] [--user USER]\n"
+	    "                   [--control SOCKET] [--metrics ADDR:PORT] [--user USER] [--no-seccomp]\n"
 	    "                   [--exempt-uid USER]... [--exempt-mark MARK[/MASK]]\n"
 	    "       outgate stats --control SOCKET\n"
 	    "       outgate health --control SOCKET\n"
@@ -133,7 +133,7 @@ enum {
 	OPT_POLICY = 256, OPT_LOCAL, OPT_MODE, OPT_EXPECT, OPT_FLOWS, OPT_QUIET,
 	OPT_LUA_DIR, OPT_HELP, OPT_LOG, OPT_META, OPT_QUEUE, OPT_QUEUES, OPT_RULES,
 	OPT_FORWARD, OPT_FAIL_OPEN, OPT_REPLACE, OPT_MARK_MASK, OPT_NO_SEED, OPT_NO_ATTRIB, OPT_LOG_RATE, OPT_SYSLOG, OPT_CONTROL, OPT_METRICS,
-	OPT_LOOPBACK, OPT_USER, OPT_EXEMPT_UID, OPT_EXEMPT_MARK,
+	OPT_LOOPBACK, OPT_USER, OPT_EXEMPT_UID, OPT_EXEMPT_MARK, OPT_NO_SECCOMP,
 };
 
 static const struct option replay_longopts[] = {
@@ -606,6 +606,7 @@ static const struct option run_longopts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "exempt-uid", required_argument, NULL, OPT_EXEMPT_UID },
 	{ "exempt-mark", required_argument, NULL, OPT_EXEMPT_MARK },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -825,6 +826,9 @@ cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.has_user = true;
+			break;
+		case OPT_NO_SECCOMP:
+			o.no_seccomp = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);

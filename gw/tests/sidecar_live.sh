@@ -107,6 +107,18 @@ if [ -n "$DP" ]; then
 	else
 		fail "the daemon's user and capabilities (uid $uid eff $eff bnd $bnd nnp $nnp)"
 	fi
+	# the threads that touch packets and clients run under the seccomp allowlist
+	nthr=0 nsec=0
+	for t in /proc/"$DP"/task/*; do
+		[ "$t" = "/proc/$DP/task/$DP" ] && continue
+		nthr=$((nthr + 1))
+		[ "$(awk '$1 == "Seccomp:" { print $2 }' "$t/status")" = 2 ] && nsec=$((nsec + 1))
+	done
+	if [ "$nthr" -ge 2 ] && [ "$nsec" -eq "$nthr" ]; then
+		pass "its $nthr worker and control threads run under seccomp (mode 2)"
+	else
+		fail "its threads run under seccomp ($nsec of $nthr)"
+	fi
 else
 	fail "the daemon runs under the entrypoint"
 fi
