@@ -66,7 +66,7 @@ static const char *const plain[] = {
 	"futex", "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
 	"gettimeofday", "time", "sched_yield", "getpid", "gettid", "getuid",
 	"geteuid", "getgid", "getegid", "getrandom", "rseq", "set_robust_list",
-	"sched_getaffinity", "exit", "exit_group", "restart_syscall",
+	"sched_getaffinity", "sysinfo", "exit", "exit_group", "restart_syscall",
 	"rt_sigprocmask", "rt_sigreturn", "sigaltstack", "prlimit64", "uname",
 	/* sockets already open, and clients of the control socket */
 	"poll", "ppoll", "recvmsg", "recvfrom", "recvmmsg", "sendmsg", "sendto",
