@@ -141,7 +141,9 @@ deb: $(BUILD)/outgate
 	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e "s|@ARCH@|$$(dpkg --print-architecture)|" \
 	    tools/deploy/debian/control.in >$(BUILD)/deb/DEBIAN/control
 	echo /etc/outgate/policy.lua >$(BUILD)/deb/DEBIAN/conffiles
-	install -m 0755 tools/deploy/debian/postinst $(BUILD)/deb/DEBIAN/postinst
+	install -m 0755 tools/deploy/debian/postinst tools/deploy/debian/prerm \
+	    tools/deploy/debian/postrm $(BUILD)/deb/DEBIAN/
 	gzip -9n $(BUILD)/deb/usr/share/man/man8/outgate.8 $(BUILD)/deb/usr/share/man/man5/outgate-policy.5
 	dpkg-deb --root-owner-group -Zxz --build $(BUILD)/deb \
 	    $(BUILD)/outgate_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
+

@@ -93,6 +93,15 @@ if command -v dpkg-deb >/dev/null 2>&1; then
 	else
 		notok "the package names itself, its dependencies and its conffile" "$T/info"
 	fi
+	# a removal stops the service (a clean stop takes the rules out); a purge forgets it
+	dpkg-deb --ctrl-tarfile "$deb" | tar -tf - >"$T/ctrl" 2>&1
+	if grep -qx './prerm' "$T/ctrl" && grep -qx './postrm' "$T/ctrl" &&
+	    dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./prerm | grep -q 'systemctl stop outgate.service' &&
+	    grep -q '^ Depends: .*procps' "$T/info"; then
+		ok "the package stops the service on removal (prerm, postrm) and depends on procps (ExecReload's kill)"
+	else
+		notok "the package has prerm and postrm, and depends on procps" "$T/ctrl"
+	fi
 	dpkg-deb -x "$deb" "$T/x"
 	v=$("$T/x/usr/sbin/outgate" version 2>&1)
 	if [ -f "$T/x/lib/systemd/system/outgate.service" ] && [ -f "$T/x/usr/share/man/man8/outgate.8.gz" ] &&

@@ -110,8 +110,9 @@ grep -q '^ENTRYPOINT \["/usr/sbin/outgate-sidecar"\]' "$D/Dockerfile" &&
     grep -q 'entrypoint.sh /usr/sbin/outgate-sidecar' "$D/Dockerfile" &&
     ok "the Dockerfile's entrypoint is entrypoint.sh" ||
     notok "the Dockerfile's entrypoint is entrypoint.sh"
-# the runtime stage installs what the Debian package depends on
-deps=$(sed -n 's/^Depends: //p' tools/deploy/debian/control.in | tr -d ' ' | tr , '\n' | grep -v '^libc6$')
+# the runtime stage installs the libraries the Debian package depends on, and iptables
+deps=$(sed -n 's/^Depends: //p' tools/deploy/debian/control.in | sed 's/([^)]*)//g' |
+    tr -d ' ' | tr , '\n' | grep '^lib\|^iptables$' | grep -v '^libc6$')
 lack=""
 for p in $deps; do
 	grep -q "[[:space:]]$p\([[:space:]]\|\$\)" "$D/Dockerfile" || lack="$lack $p"
