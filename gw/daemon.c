@@ -789,12 +789,6 @@ drop_privileges(struct daemon *d, bool rules_in, char *err, size_t errlen)
 
 	if (!o->no_attrib && privdrop_read_caps(0, &eff, &prm, &bnd, &amb) == 0)
 		keep |= prm & more;
-	/* the decision log was opened as root: its file becomes the user's */
-	if (o->has_user && o->log_path != NULL && strcmp(o->log_path, "-") != 0 &&
-	    chown(o->log_path, o->user.uid, o->user.gid) == -1) {
-		snprintf(err, errlen, "--user: %s: %s", o->log_path, strerror(errno));
-		return -1;
-	}
 	return privdrop_apply(o->has_user ? &o->user : NULL, keep,
 	    o->has_user && rules_in, err, errlen);
 }
@@ -837,16 +831,6 @@ daemon_run(const struct daemon_opts *o)
 		    d.mask);
 		goto out;
 	}
-	if (o->syslog != NULL && (d.log = dlog_open_syslog(o->syslog,
-	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
-		diag_warnx("%s", err);
-		goto out;
-	}
-	if (o->syslog == NULL && o->log_path != NULL && (d.log = dlog_open(o->log_path,
-	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
-		diag_warnx("%s", err);
-		goto out;
-	}
 
 	/* signals are taken by the main thread alone, with sigwait */
 	sigemptyset(&sigs);
@@ -862,15 +846,7 @@ daemon_run(const struct daemon_opts *o)
 		diag_warnx("run: out of memory");
 		goto out;
 	}
-	memset(&eo, 0, sizeof(eo));
-	eo.flow_capacity = o->flows;
-	eo.mode = o->mode;
-	eo.owner = worker_owner;
-	if (d.log != NULL) {
-		dlog_set_rate(d.log, o->log_rate);
-		eo.flow_end = daemon_flow_end;
-		eo.flow_end_arg = d.log;
-	}
+	/* what needs root: the queues, attribution's first look, the rules */
 	memset(&qo, 0, sizeof(qo));
 	qo.fail_open = o->rules.fail_open;
 	for (i = 0; i < d.nw; i++) {
@@ -888,24 +864,51 @@ daemon_run(const struct daemon_opts *o)
 			attrib_set_cmdline(d.w[i].at, false);	/* nothing uses it yet */
 			attrib_prime(d.w[i].at);
 		}
-		eo.owner_arg = &d.w[i];
-		if ((d.w[i].e = engine_new(pol, &eo)) == NULL) {
-			diag_warnx("run: out of memory for the flow table");
-			goto out;
-		}
 		qo.queue = d.w[i].queue;
 		if ((d.w[i].q = nfqueue_open(&qo, err, sizeof(err))) == NULL) {
 			diag_warnx("%s", err);
 			goto out;
 		}
 	}
-
 	if (o->rules.backend != FWRULES_NONE) {
 		if (fwrules_install(&o->rules, err, sizeof(err)) == -1) {
 			diag_warnx("%s", err);
 			goto out;
 		}
 		rules_in = true;
+	}
+	if (drop_privileges(&d, rules_in, err, sizeof(err)) == -1 ||
+	    (!o->no_seccomp && sandbox_prepare(err, sizeof(err)) == -1)) {
+		diag_warnx("run: %s", err);
+		goto out;
+	}
+
+	/* the rest as the user we run as: its log file is its own */
+	if (o->syslog != NULL && (d.log = dlog_open_syslog(o->syslog,
+	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
+	}
+	if (o->syslog == NULL && o->log_path != NULL && (d.log = dlog_open(o->log_path,
+	    mode_name(&d, pol), pol->hash, err, sizeof(err))) == NULL) {
+		diag_warnx("%s", err);
+		goto out;
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.flow_capacity = o->flows;
+	eo.mode = o->mode;
+	eo.owner = worker_owner;
+	if (d.log != NULL) {
+		dlog_set_rate(d.log, o->log_rate);
+		eo.flow_end = daemon_flow_end;
+		eo.flow_end_arg = d.log;
+	}
+	for (i = 0; i < d.nw; i++) {
+		eo.owner_arg = &d.w[i];
+		if ((d.w[i].e = engine_new(pol, &eo)) == NULL) {
+			diag_warnx("run: out of memory for the flow table");
+			goto out;
+		}
 	}
 	/*
 	 * The seed comes after the rules: a connection that starts while they
@@ -922,11 +925,6 @@ daemon_run(const struct daemon_opts *o)
 			    "interrupted=%llu (entries that changed meanwhile may be missing)",
 			    (unsigned long long)cs.malformed,
 			    (unsigned long long)cs.interrupted);
-	}
-	if (drop_privileges(&d, rules_in, err, sizeof(err)) == -1 ||
-	    (!o->no_seccomp && sandbox_prepare(err, sizeof(err)) == -1)) {
-		diag_warnx("run: %s", err);
-		goto out;
 	}
 	if ((o->control_path != NULL || o->metrics_addr != NULL) &&
 	    (d.ctl = control_start(o->control_path, o->metrics_addr, &answers,

@@ -53,8 +53,8 @@ say(len(side) == 1 and side[0].get("restartPolicy") == "Always",
     "outgate is a native sidecar (an init container with restartPolicy Always)")
 s = side[0]
 probe = s.get("startupProbe", {}).get("exec", {}).get("command", [])
-say(probe[:2] == ["outgate", "health"] and "--control" in probe,
-    "its startup probe is outgate health --control")
+say(probe == ["/usr/sbin/outgate-sidecar", "health"],
+    "its startup probe is the entrypoint's health (outgate health as the daemon's user)")
 caps = s["securityContext"]["capabilities"]
 say(caps.get("drop") == ["ALL"] and set(caps.get("add", [])) <=
     {"NET_ADMIN", "SETUID", "SETGID", "SYS_PTRACE", "DAC_READ_SEARCH"} and
@@ -98,6 +98,12 @@ PY
 else
 	echo "# python3-yaml not found: the Kubernetes example is not checked"
 fi
+
+# health without a daemon: not ready, exit 1
+env PATH="$T/bin:$PATH" OUTGATE_CONTROL="$T/none.sock" sh "$D/entrypoint.sh" health >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "not ready" "$T/err" && ok "entrypoint.sh health with no daemon: exit 1, not ready" ||
+    notok "entrypoint.sh health with no daemon: exit $rc"
 
 # every COPY source of the Dockerfile is in the tree (--from= copies aside)
 missing=""

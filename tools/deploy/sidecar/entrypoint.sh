@@ -29,6 +29,11 @@
 #   OUTGATE_BIN          the binary (default outgate on PATH)
 # Exit: 0 after a deliberate stop; the daemon's status when it died; 2 when
 # it could not start (bad policy, rules refused).
+#
+# `entrypoint.sh health` is the probe: `outgate health` against the control
+# socket, run as the socket's owner (the daemon's user) when called as root,
+# since root without CAP_DAC_OVERRIDE, as in the container, may not connect
+# to the daemon's socket (mode 0600).  Exit 0 when the daemon says ok.
 set -u
 
 OG=${OUTGATE_BIN:-outgate}
@@ -43,6 +48,21 @@ RULES_ARGS=${OUTGATE_RULES_ARGS:-}
 [ -n "${OUTGATE_EXEMPT_MARK:-}" ] && RULES_ARGS="$RULES_ARGS --exempt-mark $OUTGATE_EXEMPT_MARK"
 
 say() { echo "entrypoint: $*" >&2; }
+
+# health: outgate health, as the control socket's owner
+health() {
+	if [ "$(id -u)" -eq 0 ] && owner=$(stat -c %u:%g "$CONTROL" 2>/dev/null) &&
+	    [ "${owner%%:*}" -ne 0 ]; then
+		setpriv --reuid="${owner%%:*}" --regid="${owner#*:}" --clear-groups \
+		    "$OG" health --control "$CONTROL"
+	else
+		"$OG" health --control "$CONTROL"
+	fi
+}
+if [ "${1:-}" = health ]; then
+	health
+	exit
+fi
 die() {
 	say "$*"
 	exit 2
@@ -74,9 +94,18 @@ running() {
 	st=$(sed 's/.*) \(.\).*/\1/' "/proc/$PID/stat" 2>/dev/null)
 	[ -n "$st" ] && [ "$st" != Z ]
 }
+# signal SIG: to the daemon; when root may not (no CAP_KILL, as in the
+# container: the daemon runs as another user), as the daemon's own user
+signal() {
+	kill -"$1" "$PID" 2>/dev/null && return 0
+	ids=$(awk '$1 == "Uid:" { u = $2 } $1 == "Gid:" { g = $2 } END { print u ":" g }' \
+	    "/proc/$PID/status" 2>/dev/null) || return 1
+	setpriv --reuid="${ids%%:*}" --regid="${ids#*:}" --clear-groups \
+	    sh -c 'kill -"$1" "$2"' sh "$1" "$PID"
+}
 stop() {
 	STOPPING=1
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null
+	[ -n "$PID" ] && signal TERM
 }
 trap stop TERM INT
 
@@ -89,7 +118,7 @@ PID=$!
 if [ -n "$READY" ]; then
 	i=0
 	while [ -z "$STOPPING" ] && [ "$i" -lt 300 ] && running; do
-		if "$OG" health --control "$CONTROL" >/dev/null 2>&1; then
+		if health >/dev/null 2>&1; then
 			: >"$READY"
 			break
 		fi
@@ -114,7 +143,7 @@ while [ -z "$STOPPING" ] && running; do
 	last=$now
 	if out=$("$OG" check --policy "$POLICY" 2>&1); then
 		say "$POLICY changed: reloading"
-		kill -HUP "$PID" 2>/dev/null
+		signal HUP || say "the daemon could not be told to reload"
 	else
 		say "$POLICY changed but is refused, the running policy stays: $out"
 	fi
