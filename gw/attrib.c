@@ -1,11 +1,13 @@
 /*
  * attrib.c - the owner of a local socket: sock_diag gives its inode and uid; the
- * pid comes from a map built from PROC/[pid]/fd, else from the pids born since
- * and the recent owners, else from a new (rate-limited) scan.  Must never report a guessed owner nor allocate per lookup.
+ * pid comes from the latest owners, kept open, from the processes born since the
+ * last look, else from a map built by a (rate-limited) scan of PROC/[pid]/fd.
+ * Must never report a guessed owner nor allocate per lookup.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,41 +16,76 @@
 
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
+#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "attrib.h"
 
 #define MAP_SLOTS	(1u << 17)	/* sockets known at once; power of two */
 #define DENTS_LEN	32768
+#define NEW_DENTS_LEN	2048		/* one read of the /proc listing past the mark */
+#define PID_DENT_LEN	32		/* a pid's dirent64: 19 bytes, the name and a NUL, aligned to 8 */
 #define NLBUF_LEN	8192
 #define FILE_LEN	4096		/* /proc/PID/cgroup read at most this far */
-#define RECENT_PIDS	32		/* owners found lately, tried on a miss */
-#define NEW_PIDS_MAX	256		/* pids created since the last look, tried first */
+#define PROCS		16		/* latest owners remembered */
+#define KEEP_AFTER	2		/* kept open once found this many times */
+#define NEW_PIDS_MAX	256		/* processes born since the last look, tried first */
 #define FD_ORDER_MAX	4096		/* fds of one process read newest first */
+/*
+ * fs/proc/base.c: the entry of pid P in the /proc listing sits at position
+ * TGID_OFFSET + P (FIRST_PROCESS_ENTRY + 2 = 258).  Only where a listing of
+ * the new pids starts: what it returns is filtered by pid, so a kernel that
+ * laid /proc out otherwise would cost a scan, never misname an owner.
+ */
+#define PROC_TGID_OFFSET	258
 
 struct map_slot {
 	uint64_t	inode;		/* 0 = empty */
 	uint32_t	pid;
 };
 
+/*
+ * One of the latest owners.  fdd pins the process: a procfs directory belongs
+ * to the process that had the pid when it was opened, and everything read
+ * through it (its fd entries, ../exe, ../cgroup) fails with ENOENT or ESRCH
+ * once that process is gone, even when the pid has been given to another
+ * since.  So a lookup reads the socket and the process through one fdd, and
+ * an owner found again and again keeps its fdd open between lookups.
+ */
+struct proc {
+	uint32_t	pid;		/* 0: a free slot */
+	int		fdd;		/* PROC/pid/fd while attached; -1 */
+	int		cgfd;		/* PROC/pid/cgroup, opened with fdd; -1 */
+	int		hint;		/* the fd its last socket found was at; -1 none */
+	unsigned	hits;		/* lookups it was found by */
+	uint64_t	used;		/* the least recently used goes first */
+};
+
 struct attrib {
 	int		rootfd;		/* proc_root, O_DIRECTORY */
 	int		nl;		/* NETLINK_SOCK_DIAG */
+	bool		procfs;		/* rootfd is a procfs: it lists processes only, by pid */
 	uint32_t	seq;
 	unsigned	rescan_limit;	/* per second */
 	time_t		window;		/* the second rescans are counted in */
 	unsigned	window_rescans;
-	uint32_t	recent[RECENT_PIDS];	/* a ring; 0 = empty */
-	unsigned	recent_next;
+	struct proc	procs[PROCS];
+	struct proc	thread;		/* a new thread found holding the socket */
+	uint32_t	thread_tgid;	/* its process */
+	uint64_t	clock;		/* stamps proc.used */
+	int		new_hint;	/* the fd the last new process's socket was at; -1 none */
 	uint32_t	pid_mark;	/* ns_last_pid when pids were last looked at; 0 unknown */
 	int		lastpidfd;	/* PROC/sys/kernel/ns_last_pid, -1 none */
 	bool		cmdline;	/* read PROC/pid/cmdline */
 	struct attrib_stats st;
 	struct map_slot	*map;		/* MAP_SLOTS entries, rebuilt whole by each scan */
+	uint32_t	map_used;
+	uint32_t	newpids[NEW_PIDS_MAX];	/* a ring: the newest NEW_PIDS_MAX seen */
 	_Alignas(8) char dents[DENTS_LEN];	/* the PROC listing */
 	_Alignas(8) char fddents[DENTS_LEN];	/* one PROC/PID/fd listing */
 	int32_t		fdnums[FD_ORDER_MAX];	/* one process's fd numbers */
@@ -64,21 +101,33 @@ map_hash(uint64_t inode)
 	return (uint32_t)((inode * 0x9e3779b97f4a7c15ull) >> 32) & (MAP_SLOTS - 1);
 }
 
+/*
+ * replace: the caller has just seen pid hold inode, so an older entry goes.
+ * Otherwise a shared socket keeps the first holder found.  The map is never
+ * filled past half, so that a miss ends at an empty slot within a few probes;
+ * it empties at each scan.
+ */
 static void
-map_put(struct attrib *a, uint64_t inode, uint32_t pid)
+map_put(struct attrib *a, uint64_t inode, uint32_t pid, bool replace)
 {
 	uint32_t i = map_hash(inode);
 
-	for (uint32_t n = 0; n < MAP_SLOTS / 2; n++, i = (i + 1) & (MAP_SLOTS - 1)) {
-		if (a->map[i].inode == inode)
-			return;		/* shared socket: the first holder found stays */
-		if (a->map[i].inode == 0) {
-			a->map[i].inode = inode;
-			a->map[i].pid = pid;
+	for (;; i = (i + 1) & (MAP_SLOTS - 1)) {
+		if (a->map[i].inode == inode) {
+			if (replace)
+				a->map[i].pid = pid;
 			return;
 		}
+		if (a->map[i].inode == 0)
+			break;
 	}
-	a->st.map_full++;	/* probe bound reached: keep lookups short */
+	if (a->map_used >= MAP_SLOTS / 2) {
+		a->st.map_full++;
+		return;
+	}
+	a->map[i].inode = inode;
+	a->map[i].pid = pid;
+	a->map_used++;
 }
 
 static int
@@ -86,7 +135,7 @@ map_get(const struct attrib *a, uint64_t inode, uint32_t *pid)
 {
 	uint32_t i = map_hash(inode);
 
-	for (uint32_t n = 0; n < MAP_SLOTS / 2; n++, i = (i + 1) & (MAP_SLOTS - 1)) {
+	for (;; i = (i + 1) & (MAP_SLOTS - 1)) {
 		if (a->map[i].inode == 0)
 			return -1;
 		if (a->map[i].inode == inode) {
@@ -94,7 +143,13 @@ map_get(const struct attrib *a, uint64_t inode, uint32_t *pid)
 			return 0;
 		}
 	}
-	return -1;
+}
+
+static void
+map_clear(struct attrib *a)
+{
+	memset(a->map, 0, MAP_SLOTS * sizeof(*a->map));
+	a->map_used = 0;
 }
 
 /* --- /proc --- */
@@ -146,33 +201,67 @@ cmp_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
+static int
+cmp_pid_desc(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* The socket inode behind entry name of an fd directory: 0, or -1 (not a socket, closed). */
+static int
+fd_socket(int fdd, const char *name, uint64_t *inode)
+{
+	char link[64];
+	ssize_t ll;
+
+	ll = readlinkat(fdd, name, link, sizeof(link));
+	if (ll <= 0 || (size_t)ll >= sizeof(link))
+		return -1;
+	return socket_inode(link, (size_t)ll, inode);
+}
+
+/* Whether fd number fdnum of the fd directory fdd is socket want. */
+static bool
+fd_is(int fdd, int fdnum, uint64_t want)
+{
+	char name[16];
+	uint64_t ino;
+
+	if (fdnum < 0)
+		return false;
+	snprintf(name, sizeof(name), "%d", fdnum);
+	return fd_socket(fdd, name, &ino) == 0 && ino == want;
+}
+
 /*
- * Walk PROC/pid/fd.  want == 0: put every socket in the map, return 0.
- * want != 0: return 1 as soon as that inode is found, else 0; the highest
- * fds are read first, since a socket just made is most often the newest fd.
- * -1 when the directory cannot be opened (the process is gone, or not ours
- * to read).
+ * Read the fd directory fdd (of pid) from its start.  want == 0: put every
+ * socket in the map, return 0.  want != 0: return 1 as soon as that inode is
+ * found, with its fd number in *at, else 0; the highest fds are read first
+ * (a socket just made is most often the newest fd), and skip1 and skip2, tried
+ * already, are not read again.  -1 when the directory cannot be read: the
+ * process is gone.
  */
 static int
-scan_fds(struct attrib *a, uint32_t pid, uint64_t want)
+fd_walk(struct attrib *a, int fdd, uint32_t pid, uint64_t want, int skip1, int skip2,
+    int *at)
 {
-	char path[32], link[64];
-	int fd, found = 0;
+	int found = 0;
 	size_t nfd = 0;
 	long n;
 
-	snprintf(path, sizeof(path), "%u/fd", pid);
-	fd = openat(a->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
+	if (lseek(fdd, 0, SEEK_SET) == -1)
 		return -1;
 	/* a listing that left room for another entry was the whole listing */
 	n = (long)sizeof(a->fddents);
-	while (!found && n > (long)sizeof(a->fddents) - 512 &&
-	    (n = getdents64(fd, a->fddents, sizeof(a->fddents))) > 0) {
+	while (!found && n > (long)sizeof(a->fddents) - 512) {
+		n = getdents64(fdd, a->fddents, sizeof(a->fddents));
+		if (n == -1 && nfd == 0 && want != 0)
+			return -1;
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(a->fddents + off);
 			uint64_t ino;
-			ssize_t ll;
 
 			off += d->d_reclen;
 			if (d->d_name[0] < '0' || d->d_name[0] > '9')
@@ -183,13 +272,14 @@ scan_fds(struct attrib *a, uint32_t pid, uint64_t want)
 				a->fdnums[nfd++] = (int32_t)ino;	/* read below, newest first */
 				continue;
 			}
-			ll = readlinkat(fd, d->d_name, link, sizeof(link));
-			if (ll <= 0 || (size_t)ll >= sizeof(link) ||
-			    socket_inode(link, (size_t)ll, &ino) == -1)
+			if (fd_socket(fdd, d->d_name, &ino) == -1)
 				continue;
 			if (want == 0) {
-				map_put(a, ino, pid);
+				map_put(a, ino, pid, false);
 			} else if (ino == want) {
+				if (parse_u64(d->d_name, strlen(d->d_name), &ino) == 0 &&
+				    ino <= INT32_MAX)
+					*at = (int)ino;
 				found = 1;
 				break;
 			}
@@ -197,17 +287,13 @@ scan_fds(struct attrib *a, uint32_t pid, uint64_t want)
 	}
 	qsort(a->fdnums, nfd, sizeof(a->fdnums[0]), cmp_desc);
 	for (size_t i = 0; !found && i < nfd; i++) {
-		char name[16];
-		uint64_t ino;
-		ssize_t ll;
-
-		snprintf(name, sizeof(name), "%d", a->fdnums[i]);
-		ll = readlinkat(fd, name, link, sizeof(link));
-		if (ll > 0 && (size_t)ll < sizeof(link) &&
-		    socket_inode(link, (size_t)ll, &ino) == 0 && ino == want)
+		if (a->fdnums[i] == skip1 || a->fdnums[i] == skip2)
+			continue;
+		if (fd_is(fdd, a->fdnums[i], want)) {
+			*at = a->fdnums[i];
 			found = 1;
+		}
 	}
-	close(fd);
 	return found;
 }
 
@@ -235,76 +321,338 @@ last_pid(struct attrib *a, uint32_t *pid)
 	return 0;
 }
 
-static void
-recent_add(struct attrib *a, uint32_t pid)
+/*
+ * The processes born since mark, up to last, newest first in a->newpids;
+ * their count.  /proc lists thread-group leaders only, so each is a process
+ * (a thread's sockets are its process's).  On a procfs the listing starts at
+ * the mark and ends at the first pid past last.  When pids have wrapped, only
+ * those from 1 up to last are listed: the others are left to a scan.
+ */
+static size_t
+new_processes(struct attrib *a, uint32_t mark, uint32_t last)
 {
-	for (unsigned i = 0; i < RECENT_PIDS; i++)
-		if (a->recent[i] == pid)
-			return;
-	a->recent[a->recent_next] = pid;
-	a->recent_next = (a->recent_next + 1) % RECENT_PIDS;
+	_Alignas(8) char buf[NEW_DENTS_LEN];
+	uint32_t lo = last > mark ? mark : 0;
+	size_t seen = 0, n, len = sizeof(buf);
+	bool done = false;
+	long got;
+
+	/* each entry listed costs the kernel a dentry: on a procfs ask for no
+	 * more than there can be new pids, not for the older pids above them */
+	if (a->procfs && last - lo < sizeof(buf) / PID_DENT_LEN)
+		len = (last - lo) * PID_DENT_LEN;
+	if (lseek(a->rootfd, a->procfs ? PROC_TGID_OFFSET + (off_t)lo + 1 : 0,
+	    SEEK_SET) == -1)
+		return 0;
+	while (!done && (got = getdents64(a->rootfd, buf, len)) > 0) {
+		for (long off = 0; off < got;) {
+			struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+			uint32_t pid;
+
+			off += d->d_reclen;
+			if (name_pid(d->d_name, &pid) == -1 || pid <= lo)
+				continue;
+			if (pid > last) {
+				done = a->procfs;	/* in pid order: the rest are later */
+				continue;
+			}
+			a->newpids[seen++ % NEW_PIDS_MAX] = pid;
+		}
+		if (a->procfs && seen >= last - lo)
+			done = true;	/* there can be no more */
+	}
+	n = seen < NEW_PIDS_MAX ? seen : NEW_PIDS_MAX;
+	qsort(a->newpids, n, sizeof(a->newpids[0]), cmp_pid_desc);
+	return n;
 }
 
-static ssize_t read_proc_file(struct attrib *, uint32_t, const char *, char *, size_t);
+/* --- the latest owners --- */
 
-/* The process (thread group) of a task id: tid itself unless status says otherwise. */
-static uint32_t
-thread_group(struct attrib *a, uint32_t tid)
+/* Close p's handles; the entry stays. */
+static void
+proc_detach(struct proc *p)
 {
-	const char *t;
-	uint64_t v;
-	size_t n;
+	if (p->fdd != -1)
+		close(p->fdd);
+	if (p->cgfd != -1)
+		close(p->cgfd);
+	p->fdd = p->cgfd = -1;
+}
 
-	if (read_proc_file(a, tid, "status", a->file, sizeof(a->file)) <= 0 ||
-	    (t = strstr(a->file, "\nTgid:")) == NULL)
-		return tid;
-	t += 6;
-	while (*t == '\t' || *t == ' ')
-		t++;
-	for (n = 0; t[n] >= '0' && t[n] <= '9'; n++)
-		;
-	if (parse_u64(t, n, &v) == -1 || v == 0 || v > UINT32_MAX)
-		return tid;
-	return (uint32_t)v;
+static void
+proc_forget(struct proc *p)
+{
+	proc_detach(p);
+	p->pid = 0;
+	p->hint = -1;
+	p->hits = 0;
+	p->used = 0;
+}
+
+/* Open the fd directory of whoever has p->pid now, unless open already.
+ * 0, or -1: no such process (or not ours to read). */
+static int
+proc_attach(struct attrib *a, struct proc *p)
+{
+	char path[24];
+
+	if (p->fdd != -1)
+		return 0;
+	snprintf(path, sizeof(path), "%u/fd", p->pid);
+	p->fdd = openat(a->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return p->fdd == -1 ? -1 : 0;
 }
 
 /*
- * The cheap searches a miss tries before a full scan: the pids created
- * since the last look, newest first (a short-lived client), then the
- * processes that owned sockets lately (a client that opens one connection
- * after another).  A pid found among the new may be a thread's id: its
- * status gives the process.  0 with *pid, or -1.
+ * At the end of a lookup, close the handles of the owners found fewer than
+ * KEEP_AFTER times.  Most of those are short-lived: closed while the process
+ * lives, a handle costs little; held past its exit, the last close pays for
+ * tearing down its /proc entries.
+ */
+static void
+procs_release(struct attrib *a)
+{
+	for (size_t i = 0; i < PROCS; i++)
+		if (a->procs[i].hits < KEEP_AFTER)
+			proc_detach(&a->procs[i]);
+	proc_detach(&a->thread);
+}
+
+static struct proc *
+proc_find(struct attrib *a, uint32_t pid)
+{
+	for (size_t i = 0; i < PROCS; i++)
+		if (a->procs[i].pid == pid)
+			return &a->procs[i];
+	return NULL;
+}
+
+/* Take p (and its handles) into a free slot, or the least recently used one's. */
+static struct proc *
+proc_keep(struct attrib *a, const struct proc *p)
+{
+	struct proc *slot = &a->procs[0];
+
+	for (size_t i = 0; i < PROCS; i++) {
+		if (a->procs[i].pid == 0) {
+			slot = &a->procs[i];
+			break;
+		}
+		if (a->procs[i].used < slot->used)
+			slot = &a->procs[i];
+	}
+	proc_forget(slot);
+	*slot = *p;
+	return slot;
+}
+
+/*
+ * Whether p (attached) holds socket want: 1 (p->hint set to its fd), 0 not,
+ * -1 gone.  First the fd its last socket was at (unless tried already), then,
+ * as a socket takes the lowest free number, the last fd of a table without
+ * holes; then the whole listing, newest first.
  */
 static int
-quick_search(struct attrib *a, uint64_t inode, uint32_t *pid)
+proc_search(struct attrib *a, struct proc *p, uint64_t want, bool hint_tried)
 {
-	uint32_t last, p, n;
+	struct stat sb;
+	int guess = -1, at = -1, r;
 
-	/* pids wrap: past pid_max the walk stops at 1 and a scan does the rest */
-	if (a->pid_mark != 0 && last_pid(a, &last) == 0) {
-		for (p = last, n = 0; p != a->pid_mark && p > 0 && n < NEW_PIDS_MAX;
-		    p--, n++) {
-			if (scan_fds(a, p, inode) == 1) {
-				a->pid_mark = last;
-				*pid = thread_group(a, p);
-				a->st.quick_hits++;
+	if (!hint_tried && fd_is(p->fdd, p->hint, want)) {
+		a->st.probe_hits++;
+		return 1;
+	}
+	/* a procfs fd directory's size is its number of open fds (Linux 6.2) */
+	if (a->procfs && fstat(p->fdd, &sb) == 0 && sb.st_size > 0 &&
+	    sb.st_size <= INT_MAX) {
+		guess = (int)sb.st_size - 1;
+		if (guess != p->hint && fd_is(p->fdd, guess, want)) {
+			p->hint = guess;
+			a->st.probe_hits++;
+			return 1;
+		}
+	}
+	r = fd_walk(a, p->fdd, p->pid, want, p->hint, guess, &at);
+	if (r == 1)
+		p->hint = at;
+	return r;
+}
+
+/*
+ * p's process is gone: search whoever has its pid now (if anyone), as a
+ * process never seen.  1, 0 or -1 as proc_search.
+ */
+static int
+proc_research(struct attrib *a, struct proc *p, uint64_t want)
+{
+	proc_detach(p);
+	p->hits = 0;
+	if (proc_attach(a, p) == -1)
+		return -1;
+	return proc_search(a, p, want, false);
+}
+
+/*
+ * Whether the process that has pid now holds socket want: 1 with *pp (an
+ * entry, attached), 0 not, -1 no such process.  hint: the fd to try first
+ * when pid has no entry.  An entry kept open whose process is gone is opened
+ * again: the pid may be another process's by now.
+ */
+static int
+holder(struct attrib *a, uint32_t pid, uint64_t want, int hint, struct proc **pp)
+{
+	struct proc *k = proc_find(a, pid);
+	struct proc tmp = { .pid = pid, .fdd = -1, .cgfd = -1, .hint = hint };
+	struct proc *p = k != NULL ? k : &tmp;
+	int r;
+
+	if (p->fdd != -1) {
+		r = proc_search(a, p, want, false);
+		if (r == -1)
+			r = proc_research(a, p, want);
+	} else {
+		r = proc_attach(a, p) == 0 ? proc_search(a, p, want, false) : -1;
+	}
+	if (r == 1) {
+		*pp = k != NULL ? k : proc_keep(a, &tmp);
+		return 1;
+	}
+	if (k == NULL)
+		proc_detach(&tmp);
+	else if (r == -1)
+		proc_forget(k);
+	return r;
+}
+
+static ssize_t	read_file_at(int, const char *, char *, size_t);
+
+/* The Tgid of a PROC/pid/status text: 0, or -1. */
+static int
+status_tgid(const char *text, uint32_t *tgid)
+{
+	const char *t = strstr(text, "\nTgid:");
+	uint64_t v;
+	size_t n;
+
+	if (t == NULL)
+		return -1;
+	for (t += 6; *t == '\t' || *t == ' '; t++)
+		;
+	for (n = 0; t[n] >= '0' && t[n] <= '9'; n++)
+		;
+	if (parse_u64(t, n, &v) == -1 || v == 0 || v > UINT32_MAX)
+		return -1;
+	*tgid = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * The ids born in (lo, last] that the listing did not give as processes
+ * (a->newpids[0..nproc), newest first): new threads, of older processes too.
+ * PROC/tid is there though not listed, and shows the thread's fd table (its
+ * process's, or its own if it does not share it).  A match is read through
+ * it, so exe and cgroup are the thread's (the same as its process's but for
+ * a threaded cgroup), and named by the Tgid of its status.  0 with a->thread
+ * attached and a->thread_tgid, or -1.
+ */
+static int
+new_threads(struct attrib *a, uint32_t lo, uint32_t last, size_t nproc, uint64_t want)
+{
+	struct proc *t = &a->thread;
+	size_t j = 0, tried = 0;
+
+	for (uint32_t id = last; id > lo && tried < NEW_PIDS_MAX; id--) {
+		while (j < nproc && a->newpids[j] > id)
+			j++;
+		if (j < nproc && a->newpids[j] == id)
+			continue;	/* a process, searched already */
+		tried++;
+		t->pid = id;
+		t->hint = -1;
+		if (proc_attach(a, t) == -1)
+			continue;	/* gone */
+		if (proc_search(a, t, want, true) == 1 &&
+		    read_file_at(t->fdd, "../status", a->file, sizeof(a->file)) > 0 &&
+		    status_tgid(a->file, &a->thread_tgid) == 0)
+			return 0;
+		proc_detach(t);
+	}
+	return -1;
+}
+
+/*
+ * The cheap searches a miss tries before a full scan: the latest owner at
+ * the fd of its latest socket, when it was found before (a client that
+ * connects again); the processes born since the last look, newest first (a
+ * short-lived client); the other latest owners; then the threads born since.
+ * 0 with *pp (attached; a->thread for a thread), or -1.
+ */
+static int
+quick_search(struct attrib *a, uint64_t want, struct proc **pp)
+{
+	struct proc *mru = NULL, *p;
+	uint32_t last, lo = 0;
+	bool born = false;	/* pids were given out since the last look */
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < PROCS; i++)
+		if (a->procs[i].pid != 0 && (mru == NULL || a->procs[i].used > mru->used))
+			mru = &a->procs[i];
+	if (mru != NULL && mru->hits < KEEP_AFTER)
+		mru = NULL;	/* most likely a short-lived one, gone by now */
+	if (mru != NULL && proc_attach(a, mru) == -1) {
+		proc_forget(mru);	/* gone */
+		mru = NULL;
+	}
+	if (mru != NULL && fd_is(mru->fdd, mru->hint, want)) {
+		a->st.probe_hits++;
+		*pp = mru;
+		return 0;
+	}
+	if (a->pid_mark != 0 && last_pid(a, &last) == 0 && last != a->pid_mark) {
+		born = true;
+		lo = last > a->pid_mark ? a->pid_mark : 0;
+		n = new_processes(a, a->pid_mark, last);
+		a->pid_mark = last;	/* what was not looked at is left to a scan */
+		for (size_t i = 0; i < n; i++) {
+			if (holder(a, a->newpids[i], want, a->new_hint, pp) == 1) {
+				a->new_hint = (*pp)->hint;
 				return 0;
 			}
 		}
-		a->pid_mark = last;	/* what was not looked at is left to a scan */
 	}
-	for (unsigned i = 0; i < RECENT_PIDS; i++) {
-		if (a->recent[i] == 0)
+	for (size_t i = 0; i < PROCS; i++) {
+		p = &a->procs[i];
+		if (p->pid == 0 || p == mru)
 			continue;
-		switch (scan_fds(a, a->recent[i], inode)) {
-		case 1:
-			*pid = a->recent[i];
-			a->st.quick_hits++;
-			return 0;
-		case -1:
-			a->recent[i] = 0;	/* gone: not worth a look again */
-			break;
+		if (proc_attach(a, p) == -1) {
+			proc_forget(p);
+			continue;
 		}
+		if (fd_is(p->fdd, p->hint, want)) {
+			a->st.probe_hits++;
+			*pp = p;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < PROCS; i++) {
+		p = &a->procs[i];
+		if (p->pid == 0 || p->fdd == -1)
+			continue;
+		r = proc_search(a, p, want, true);
+		if (r == -1 && p->hits >= KEEP_AFTER)
+			r = proc_research(a, p, want);	/* kept open past its exit */
+		if (r == 1) {
+			*pp = p;
+			return 0;
+		}
+		if (r == -1)
+			proc_forget(p);
+	}
+	if (born && new_threads(a, lo, last, n, want) == 0) {
+		*pp = &a->thread;
+		return 0;
 	}
 	return -1;
 }
@@ -314,7 +662,7 @@ rescan(struct attrib *a)
 {
 	long n;
 
-	memset(a->map, 0, MAP_SLOTS * sizeof(*a->map));
+	map_clear(a);
 	a->st.rescans++;
 	(void)last_pid(a, &a->pid_mark);	/* read first: later pids are new */
 	if (lseek(a->rootfd, 0, SEEK_SET) == -1)
@@ -322,11 +670,13 @@ rescan(struct attrib *a)
 	while ((n = getdents64(a->rootfd, a->dents, sizeof(a->dents))) > 0) {
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(void *)(a->dents + off);
-			uint32_t pid;
+			struct proc p = { .fdd = -1, .cgfd = -1 };
 
 			off += d->d_reclen;
-			if (name_pid(d->d_name, &pid) == 0)
-				(void)scan_fds(a, pid, 0);
+			if (name_pid(d->d_name, &p.pid) == -1 || proc_attach(a, &p) == -1)
+				continue;
+			(void)fd_walk(a, p.fdd, p.pid, 0, -1, -1, NULL);
+			proc_detach(&p);
 		}
 	}
 }
@@ -347,46 +697,60 @@ rescan_allowed(struct attrib *a)
 	return true;
 }
 
-/* Read PROC/pid/name into buf (at most len - 1 bytes, NUL added); length or -1. */
+/* Read fd from offset 0 into buf (at most len - 1 bytes, NUL added); length or -1. */
 static ssize_t
-read_proc_file(struct attrib *a, uint32_t pid, const char *name, char *buf, size_t len)
+read_whole(int fd, char *buf, size_t len)
 {
-	char path[48];
 	ssize_t n, got = 0;
-	int fd;
 
-	snprintf(path, sizeof(path), "%u/%s", pid, name);
-	fd = openat(a->rootfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
 	while ((size_t)got < len - 1) {
-		n = read(fd, buf + got, len - 1 - (size_t)got);
+		n = pread(fd, buf + got, len - 1 - (size_t)got, got);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && got == 0) {
+			buf[0] = '\0';
+			return -1;
+		}
 		if (n <= 0)
 			break;
 		got += n;
 		if ((size_t)n < len / 2)
 			break;	/* /proc gives a small file whole in one read */
 	}
-	close(fd);
 	buf[got] = '\0';
 	return got;
 }
 
+/* Read name (relative to dirfd) into buf as read_whole does; length or -1. */
+static ssize_t
+read_file_at(int dirfd, const char *name, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		buf[0] = '\0';
+		return -1;
+	}
+	n = read_whole(fd, buf, len);
+	close(fd);
+	return n;
+}
+
 /*
- * Fill o's process fields from PROC/pid.  0, or -1 with o->why set when the
- * process is gone or cannot be read.
+ * Fill o's process fields from p, through its fd directory so that all of it
+ * is the same process's, and name it pid.  exe, cmdline and cgroup are read
+ * at each lookup: an exec or a move to another cgroup keeps the pid.  0, or
+ * -1 with o->why set when the process is gone or cannot be read.
  */
 static int
-read_process(struct attrib *a, uint32_t pid, struct attrib_owner *o)
+read_process(struct attrib *a, struct proc *p, uint32_t pid, struct attrib_owner *o)
 {
-	char path[32];
 	struct stat sb;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%u/exe", pid);
-	n = readlinkat(a->rootfd, path, o->exe, sizeof(o->exe));
+	n = readlinkat(p->fdd, "../exe", o->exe, sizeof(o->exe));
 	if (n == -1 && (errno == EACCES || errno == EPERM)) {
 		o->why = "not permitted";
 		return -1;
@@ -394,14 +758,13 @@ read_process(struct attrib *a, uint32_t pid, struct attrib_owner *o)
 	if (n < 0 || (size_t)n >= sizeof(o->exe))
 		n = 0;		/* a kernel thread, or too long to give whole */
 	o->exe[n] = '\0';
-	snprintf(path, sizeof(path), "%u", pid);
 	/* an exe that could be read says the process is there */
-	if (n == 0 && fstatat(a->rootfd, path, &sb, 0) == -1) {
+	if (n == 0 && fstatat(p->fdd, "../fd", &sb, 0) == -1) {
 		o->why = "process gone";
 		return -1;
 	}
 
-	n = a->cmdline ? read_proc_file(a, pid, "cmdline", o->cmdline,
+	n = a->cmdline ? read_file_at(p->fdd, "../cmdline", o->cmdline,
 	    sizeof(o->cmdline)) : 0;
 	if (n < 0)
 		n = 0;
@@ -411,32 +774,15 @@ read_process(struct attrib *a, uint32_t pid, struct attrib_owner *o)
 	while (n > 0 && o->cmdline[n - 1] == ' ')
 		o->cmdline[--n] = '\0';
 
-	n = read_proc_file(a, pid, "cgroup", a->file, sizeof(a->file));
+	if (p->cgfd == -1)
+		p->cgfd = openat(p->fdd, "../cgroup", O_RDONLY | O_CLOEXEC);
+	n = p->cgfd == -1 ? -1 : read_whole(p->cgfd, a->file, sizeof(a->file));
 	if (n < 0 || attrib_parse_cgroup(a->file, (size_t)n, o->cgroup,
 	    sizeof(o->cgroup)) == -1)
 		o->cgroup[0] = '\0';
 	if (o->cgroup[0] == '\0' ||
 	    attrib_container_id(o->cgroup, o->container, sizeof(o->container)) == -1)
 		o->container[0] = '\0';
-	return 0;
-}
-
-/*
- * pid is believed to hold inode: read it, then check it still does (after
- * the reads, so that a pid reused meanwhile is not reported).  A pid whose
- * fds were read just now needs no second look: pids are handed out in
- * sequence, so one is not reused within microseconds.
- */
-static int
-try_pid(struct attrib *a, uint32_t pid, uint64_t inode, bool fresh,
-    struct attrib_owner *o)
-{
-	if (read_process(a, pid, o) == -1)
-		return -1;
-	if (!fresh && scan_fds(a, pid, inode) != 1) {
-		o->why = "process gone";
-		return -1;
-	}
 	o->pid = pid;
 	o->has_pid = true;
 	return 0;
@@ -453,20 +799,20 @@ owner_clear_process(struct attrib_owner *o)
 static int
 owner_of_inode(struct attrib *a, uint64_t inode, struct attrib_owner *o)
 {
+	struct proc *p = NULL;
 	uint32_t pid;
 	bool stale = false;
 
 	owner_clear_process(o);
 	o->inode = inode;
 	if (map_get(a, inode, &pid) == 0) {
-		if (try_pid(a, pid, inode, false, o) == 0)
-			goto found;
+		if (holder(a, pid, inode, -1, &p) == 1)
+			goto read;
 		stale = true;
 	}
-	if (quick_search(a, inode, &pid) == 0 &&
-	    try_pid(a, pid, inode, true, o) == 0) {
-		map_put(a, inode, pid);
-		goto found;
+	if (quick_search(a, inode, &p) == 0) {
+		a->st.quick_hits++;
+		goto read;
 	}
 	if (!rescan_allowed(a)) {
 		a->st.rescans_skipped++;
@@ -475,18 +821,38 @@ owner_of_inode(struct attrib *a, uint64_t inode, struct attrib_owner *o)
 	}
 	rescan(a);
 	if (map_get(a, inode, &pid) == 0) {
-		if (try_pid(a, pid, inode, false, o) == 0)
-			goto found;
-		goto miss;	/* why set by try_pid */
+		if (holder(a, pid, inode, -1, &p) == 1)
+			goto read;
+		o->why = "process gone";
+		goto miss;
 	}
 	o->why = stale ? "process gone" : "socket without process";
+	goto miss;
+read:
+	if (p == &a->thread) {
+		pid = a->thread_tgid;
+		if (proc_find(a, pid) == NULL) {	/* its process: tried at the next miss */
+			struct proc e = { .pid = pid, .fdd = -1, .cgfd = -1, .hint = -1 };
+
+			proc_keep(a, &e)->used = ++a->clock;
+		}
+	} else {
+		pid = p->pid;
+		p->used = ++a->clock;
+		if (p->hits < UINT_MAX)
+			p->hits++;
+	}
+	map_put(a, inode, pid, true);
+	if (read_process(a, p, pid, o) == 0)
+		goto found;
 miss:
+	procs_release(a);
 	owner_clear_process(o);
 	o->how = ATTRIB_NONE;
 	a->st.no_process++;
 	return -1;
 found:
-	recent_add(a, pid);
+	procs_release(a);
 	o->how = ATTRIB_SOCK_DIAG_PROC;
 	o->why = NULL;
 	a->st.found++;
@@ -593,6 +959,7 @@ attrib_new(const char *proc_root, char *err, size_t errlen)
 {
 	struct attrib *a;
 	struct timeval tv = { .tv_sec = 1 };
+	struct statfs sf;
 
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
@@ -602,6 +969,10 @@ attrib_new(const char *proc_root, char *err, size_t errlen)
 	a->nl = -1;
 	a->rootfd = -1;
 	a->lastpidfd = -1;
+	a->new_hint = -1;
+	for (size_t i = 0; i < PROCS; i++)
+		a->procs[i].fdd = a->procs[i].cgfd = a->procs[i].hint = -1;	/* all free */
+	a->thread.fdd = a->thread.cgfd = a->thread.hint = -1;
 	a->cmdline = true;
 	a->rescan_limit = 10;
 	a->map = calloc(MAP_SLOTS, sizeof(*a->map));
@@ -614,6 +985,7 @@ attrib_new(const char *proc_root, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", proc_root, strerror(errno));
 		goto fail;
 	}
+	a->procfs = fstatfs(a->rootfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 	a->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (a->nl == -1) {
 		snprintf(err, errlen, "sock_diag socket: %s", strerror(errno));
@@ -638,6 +1010,9 @@ attrib_free(struct attrib *a)
 		close(a->rootfd);
 	if (a->lastpidfd != -1)
 		close(a->lastpidfd);
+	for (size_t i = 0; i < PROCS; i++)
+		proc_detach(&a->procs[i]);
+	proc_detach(&a->thread);
 	free(a->map);
 	free(a);
 }

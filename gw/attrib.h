@@ -40,7 +40,8 @@ struct attrib_stats {
 	uint64_t	found;
 	uint64_t	no_socket;	/* sock_diag knew no socket (or the socket had no inode) */
 	uint64_t	no_process;	/* no process holds the socket, or it went away */
-	uint64_t	quick_hits;	/* misses served by the recent or the new pids */
+	uint64_t	quick_hits;	/* misses served by the kept or the new processes */
+	uint64_t	probe_hits;	/* owners found at the first fd tried, with no listing */
 	uint64_t	rescans;	/* full /proc scans done */
 	uint64_t	rescans_skipped;	/* misses that found the rescan budget spent */
 	uint64_t	map_full;	/* sockets left out of a scan: the map had no room */
@@ -51,7 +52,8 @@ struct attrib;
 /*
  * proc_root is "/proc", or a fixture tree in tests.  Opens the sock_diag socket
  * (in the caller's network namespace) and sizes the inode map; NULL with err set
- * on failure.  The caller owns the result.
+ * on failure.  The caller owns the result.  Besides those two descriptors it
+ * keeps at most 32 open between lookups: two for each of the 16 latest owners.
  */
 struct attrib *attrib_new(const char *proc_root, char *err, size_t errlen);
 void	attrib_free(struct attrib *a);
