@@ -64,6 +64,8 @@ serve(struct control *c, int fd, bool http)
 				fn = c->a.recent;
 			else if (strncmp(req, "health", 6) == 0)
 				fn = c->a.health;
+			else if (strncmp(req, "flows", 5) == 0)
+				fn = c->a.flows;
 			if (fn != NULL) {
 				if ((out = fdopen(fd, "w")) == NULL) {
 					close(fd);

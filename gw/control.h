@@ -20,6 +20,7 @@ struct control_answers {
 	control_write_fn *metrics;	/* the default, and GET /metrics */
 	control_write_fn *recent;	/* "recent": the latest decisions */
 	control_write_fn *health;	/* "health": "ok ..." or "failing: why" */
+	control_write_fn *flows;	/* "flows": the flows seen last */
 	void		 *arg;
 };
 
@@ -27,7 +28,7 @@ struct control_answers {
  * Listen on the unix socket path (replacing a stale socket file there) and,
  * when http is not NULL, on http ("ADDR:PORT"; a wildcard address only if
  * given as such) for GET /metrics.  A unix client may first send one line:
- * "metrics" (the default), "recent" or "health".  NULL with a one-line error.
+ * "metrics" (the default), "recent", "health" or "flows".  NULL with a one-line error.
  */
 struct control *control_start(const char *path, const char *http,
     const struct control_answers *a, char *err, size_t errlen);
@@ -35,8 +36,8 @@ struct control *control_start(const char *path, const char *http,
 void	control_stop(struct control *c);
 
 /*
- * Connect to a control socket, ask (request: "metrics", "recent" or
- * "health"), copy the answer to out.  0, or -1 with err.
+ * Connect to a control socket, ask (request: "metrics", "recent", "health"
+ * or "flows"), copy the answer to out.  0, or -1 with err.
  */
 int	control_read(const char *path, const char *request, FILE *out, char *err,
     size_t errlen);

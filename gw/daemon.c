@@ -47,6 +47,7 @@ static const unsigned lat_le[NLAT] = { 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
 	5000, 10000 };
 
 #define NRECENT		16	/* latest decisions a worker keeps for `outgate top` */
+#define NFLOWSNAP	16	/* flows seen last a worker publishes for `outgate top` */
 
 /* One decision as `outgate top` shows it. */
 struct recent {
@@ -57,6 +58,18 @@ struct recent {
 	struct addr	src, dst;
 	char		rule[32];
 	char		who[64];	/* exe, else uid */
+};
+
+/* A flow as `outgate top` lists it: the worker's flows seen last. */
+struct flowsnap {
+	uint8_t		proto, verdict, would, kernel;	/* kernel: offloaded */
+	uint16_t	reason;
+	uint16_t	sport, dport;
+	struct addr	src, dst;
+	uint32_t	uid, pid;
+	uint32_t	pkts[2];
+	uint64_t	bytes[2];
+	uint64_t	age_us, idle_us;
 };
 
 /* What a worker publishes for the control thread, every SNAP_US. */
@@ -97,6 +110,8 @@ struct worker {
 	pthread_mutex_t		snap_mu;
 	struct worker_snap	snap;
 	struct recent		recent[NRECENT];	/* a ring, under snap_mu */
+	struct flowsnap		flows[NFLOWSNAP];	/* under snap_mu */
+	size_t			nflows;
 	unsigned		recent_next;
 };
 
@@ -302,6 +317,36 @@ decide_cb(void *arg, const struct nfqueue_pkt *np, struct nfqueue_verdict *v)
 	w->lat_sum_us += us;
 }
 
+/* The flows seen last into w->flows (under snap_mu); now is the engine's clock. */
+static void
+snap_flows(struct worker *w, uint64_t now)
+{
+	const struct flow *fl[NFLOWSNAP];
+	struct flowsnap *s;
+	size_t i;
+
+	w->nflows = flow_recent(engine_flows(w->e), fl, NFLOWSNAP);
+	for (i = 0; i < w->nflows; i++) {
+		s = &w->flows[i];
+		memset(s, 0, sizeof(*s));
+		s->proto = fl[i]->key.proto;
+		s->verdict = fl[i]->verdict;
+		s->would = fl[i]->would;
+		s->kernel = fl[i]->cls == FLOW_CLASS_OFFLOADED;
+		s->reason = fl[i]->reason;
+		s->src = fl[i]->key.src;
+		s->dst = fl[i]->key.dst;
+		s->sport = fl[i]->key.sport;
+		s->dport = fl[i]->key.dport;
+		s->uid = fl[i]->uid;
+		s->pid = fl[i]->pid;
+		memcpy(s->pkts, fl[i]->pkts, sizeof(s->pkts));
+		memcpy(s->bytes, fl[i]->bytes, sizeof(s->bytes));
+		s->age_us = now > fl[i]->first_us ? now - fl[i]->first_us : 0;
+		s->idle_us = now > fl[i]->last_us ? now - fl[i]->last_us : 0;
+	}
+}
+
 /* Publish the worker's counters for the control thread (at most every SNAP_US). */
 static void
 publish(struct worker *w, bool now)
@@ -318,6 +363,7 @@ publish(struct worker *w, bool now)
 		attrib_get_stats(w->at, &w->snap.as);
 	memcpy(w->snap.lat, w->lat, sizeof(w->lat));
 	w->snap.lat_sum_us = w->lat_sum_us;
+	snap_flows(w, t);
 	pthread_mutex_unlock(&w->snap_mu);
 }
 
@@ -668,6 +714,49 @@ write_health(void *arg, FILE *out)
 	    pol->hash);
 }
 
+/*
+ * control_write_fn for "flows": the flows each worker saw last, one a line,
+ * tab-separated: proto, source, destination, verdict, would, reason,
+ * owner (pid, else uid, else -), packets out/in, bytes out/in, age and
+ * idle seconds, and "kernel" when the kernel carries the rest of it.
+ */
+static void
+write_flows(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	struct flowsnap *all, *s;
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN], who[32];
+	const char *pn;
+	size_t i, n = 0;
+
+	if ((all = calloc(d->nw * NFLOWSNAP, sizeof(*all))) == NULL)
+		return;
+	for (i = 0; i < d->nw; i++) {
+		pthread_mutex_lock(&d->w[i].snap_mu);
+		memcpy(all + n, d->w[i].flows, d->w[i].nflows * sizeof(*all));
+		n += d->w[i].nflows;
+		pthread_mutex_unlock(&d->w[i].snap_mu);
+	}
+	for (i = 0; i < n; i++) {
+		s = &all[i];
+		pn = pkt_proto_name(s->proto);
+		if (s->pid != 0)
+			snprintf(who, sizeof(who), "pid %u", s->pid);
+		else if (s->uid != POLICY_ID_NONE)
+			snprintf(who, sizeof(who), "uid %u", s->uid);
+		else
+			snprintf(who, sizeof(who), "-");
+		fprintf(out, "%s\t%s:%u\t%s:%u\t%s\t%s\t%s\t%s\t%u\t%u\t%llu\t%llu\t%.1f\t%.1f\t%s\n",
+		    pn != NULL ? pn : "?", addr_format(&s->src, src, sizeof(src)), s->sport,
+		    addr_format(&s->dst, dst, sizeof(dst)), s->dport,
+		    engine_verdict_name(s->verdict), engine_verdict_name(s->would),
+		    engine_reason_name(s->reason), who, s->pkts[0], s->pkts[1],
+		    (unsigned long long)s->bytes[0], (unsigned long long)s->bytes[1],
+		    s->age_us / 1e6, s->idle_us / 1e6, s->kernel ? "kernel" : "-");
+	}
+	free(all);
+}
+
 #define METRIC(out, name, type, help) \
 	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 
@@ -802,7 +891,8 @@ daemon_run(const struct daemon_opts *o)
 	struct nfqueue_opts qo;
 	struct seed_count sc;
 	struct ctseed_stats cs;
-	struct control_answers answers = { write_metrics, write_recent, write_health, NULL };
+	struct control_answers answers = { write_metrics, write_recent, write_health,
+	    write_flows, NULL };
 	sigset_t sigs;
 	char err[1024];
 	bool rules_in = false;

@@ -505,6 +505,30 @@ flow_table_new_seeded(size_t capacity, uint64_t seed)
 	return table_new(capacity, seed, splitmix64(seed));
 }
 
+size_t
+flow_recent(const struct flow_table *t, const struct flow **out, size_t n)
+{
+	size_t have = 0, i, seen, j;
+	uint32_t idx;
+
+	for (i = 0; i < FLOW_NCLASS * NTIER && n > 0; i++) {
+		idx = t->lru[i / NTIER][i % NTIER].tail;
+		for (seen = 0; idx != NIL && seen < n; seen++) {
+			const struct flow *f = &t->slots[idx];
+
+			/* keep out[] sorted, newest first: insert f where it belongs */
+			if (have == n && f->last_us <= out[n - 1]->last_us)
+				break;	/* older ones follow on this list */
+			j = have < n ? have++ : n - 1;
+			for (; j > 0 && out[j - 1]->last_us < f->last_us; j--)
+				out[j] = out[j - 1];
+			out[j] = f;
+			idx = f->lprev;
+		}
+	}
+	return have;
+}
+
 void
 flow_foreach(struct flow_table *t, flow_visit_fn *fn, void *arg)
 {

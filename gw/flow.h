@@ -156,6 +156,13 @@ void	flow_on_end(struct flow_table *t, flow_end_fn *fn, void *arg);
 typedef void flow_visit_fn(struct flow *f, void *arg);
 void	flow_foreach(struct flow_table *t, flow_visit_fn *fn, void *arg);
 
+/*
+ * Up to n of the flows seen last (by last_us, newest first) into out; how
+ * many.  Walks back from the tail of each LRU list, so it costs about n
+ * visits a list, whatever the table's size (for `outgate top`).
+ */
+size_t	flow_recent(const struct flow_table *t, const struct flow **out, size_t n);
+
 void	flow_get_stats(const struct flow_table *t, struct flow_stats *st);
 const char *flow_tcp_state_name(int state);
 

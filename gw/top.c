@@ -65,13 +65,45 @@ ask(const char *control, const char *what, char *err, size_t errlen)
 	return buf;
 }
 
+/* The flows section: the daemon's "flows" answer, one flow a line. */
+static void
+print_flows(char *text)
+{
+	char *line, *save = NULL;
+	unsigned shown = 0;
+
+	printf("\n%-5s %-24s %-24s %-7s %-7s %-18s %-10s %9s %9s %7s %s\n", "proto",
+	    "from", "to", "verdict", "would", "reason", "owner", "pkts o/i",
+	    "bytes o", "idle", "");
+	for (line = strtok_r(text, "\n", &save); line != NULL && shown < 20;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *f[14], *tab = line, pk[24];
+		int k;
+
+		for (k = 0; k < 14 && tab != NULL; k++) {
+			f[k] = tab;
+			if ((tab = strchr(tab, '\t')) != NULL)
+				*tab++ = '\0';
+		}
+		if (k < 14)
+			continue;
+		snprintf(pk, sizeof(pk), "%s/%s", f[7], f[8]);
+		printf("%-5s %-24.24s %-24.24s %-7s %-7s %-18.18s %-10.10s %9s %9s %6ss %s\n",
+		    f[0], f[1], f[2], f[3], f[4], f[5], f[6], pk, f[9], f[12],
+		    strcmp(f[13], "kernel") == 0 ? "in the kernel" : "");
+		shown++;
+	}
+	if (shown == 0)
+		puts("(no flow)");
+}
+
 int
 top_run(const char *control, unsigned interval_ms, unsigned count, bool clear,
     char *err, size_t errlen)
 {
 	struct totals now, prev;
 	struct timespec ts = { interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L };
-	char *m, *r, *line, *save = NULL;
+	char *m, *r, *fl, *line, *save = NULL;
 	char stamp[32];
 	time_t t;
 	unsigned i, shown;
@@ -86,6 +118,11 @@ top_run(const char *control, unsigned interval_ms, unsigned count, bool clear,
 			return -1;
 		if ((r = ask(control, "recent", err, errlen)) == NULL) {
 			free(m);
+			return -1;
+		}
+		if ((fl = ask(control, "flows", err, errlen)) == NULL) {
+			free(m);
+			free(r);
 			return -1;
 		}
 		sum_decisions(m, &now);
@@ -120,11 +157,13 @@ top_run(const char *control, unsigned interval_ms, unsigned count, bool clear,
 		}
 		if (shown == 0)
 			puts("(no decision yet)");
+		print_flows(fl);
 		fflush(stdout);
 		prev = now;
 		have_prev = true;
 		free(m);
 		free(r);
+		free(fl);
 	}
 	return 0;
 }

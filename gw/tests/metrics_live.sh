@@ -108,6 +108,16 @@ if start_og a metrics.lua --control "$T/ctl.sock" --metrics 127.0.0.1:9477; then
 		fail "outgate top shows the counts, their rates and the latest decisions"
 		diag 12 <"$T/top.txt"
 	fi
+	# the flows seen last: the accepted ones carried on in the kernel, the
+	# refused ones with their reason, each with its owner and packets
+	if grep -q '^proto .*pkts o/i' "$T/top.txt" &&
+	    grep -q "^tcp .*$N4:80 .*accept .*allowed .*pid [0-9].* in the kernel" "$T/top.txt" &&
+	    grep -q "^tcp .*$N4:8080 .*drop .*unknown_egress" "$T/top.txt"; then
+		pass "outgate top lists the flows seen last (accepted ones in the kernel, refused ones)"
+	else
+		fail "outgate top lists the flows seen last"
+		diag 40 <"$T/top.txt"
+	fi
 	stop_og
 	if [ ! -e "$T/ctl.sock" ]; then pass "a clean stop removes the control socket"
 	else fail "a clean stop removes the control socket"; fi

@@ -1152,6 +1152,42 @@ test_stray_pointer(void **state)
 	flow_table_free(t);
 }
 
+/* flow_recent: the flows seen last, newest first, across classes and lists. */
+static void
+test_recent(void **state)
+{
+	struct flow_table *t = table(64);
+	const struct flow *out[4];
+	struct flow *f[10];
+	struct flow_key k;
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(flow_recent(t, out, 4), 0);
+	for (i = 0; i < 10; i++) {
+		nkey(&k, i, i % 2 ? UDP : TCP);
+		f[i] = flow_create(t, &k, FLOW_ORIGIN_INSIDE,
+		    i % 3 == 0 ? FLOW_CLASS_DENIED : FLOW_CLASS_OUTBOUND, T0 + i);
+		assert_non_null(f[i]);
+	}
+	/* flow 2 comes back last, flow 7 just before it */
+	flow_update(t, f[7], FLOW_DIR_ORIG, 0, 40, T0 + 100);
+	flow_update(t, f[2], FLOW_DIR_ORIG, 0, 40, T0 + 200);
+	assert_int_equal(flow_recent(t, out, 4), 4);
+	assert_ptr_equal(out[0], f[2]);
+	assert_ptr_equal(out[1], f[7]);
+	assert_ptr_equal(out[2], f[9]);
+	assert_ptr_equal(out[3], f[8]);
+	/* fewer flows than asked */
+	assert_int_equal(flow_recent(t, out, 0), 0);
+	flow_table_free(t);
+	t = table(64);
+	nkey(&k, 1, TCP);
+	assert_non_null(flow_create(t, &k, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0));
+	assert_int_equal(flow_recent(t, out, 4), 1);
+	flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -1190,6 +1226,7 @@ main(void)
 		cmocka_unit_test(test_collisions),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_stray_pointer),
+		cmocka_unit_test(test_recent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
