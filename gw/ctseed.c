@@ -219,6 +219,27 @@ parse_tcp_state(const struct nlattr *nest, uint8_t *state)
 	return CTSEED_OK;
 }
 
+/* CTA_COUNTERS_ORIG or _REPLY: packets and bytes, 64 bits each (absent: 0, not an error). */
+static enum ctseed_status
+parse_counters(const struct nlattr *nest, uint64_t *pkts, uint64_t *bytes, bool *have)
+{
+	const struct nlattr *tb[CTA_COUNTERS_MAX + 1];
+	enum ctseed_status s;
+
+	if (nest == NULL)
+		return CTSEED_OK;
+	if ((s = nest_index(nest, tb, CTA_COUNTERS_MAX)) != CTSEED_OK)
+		return s;
+	if (tb[CTA_COUNTERS_PACKETS] == NULL || tb[CTA_COUNTERS_BYTES] == NULL)
+		return CTSEED_OK;
+	if (!valid_bin(tb[CTA_COUNTERS_PACKETS], 8) || !valid_bin(tb[CTA_COUNTERS_BYTES], 8))
+		return CTSEED_INVALID;
+	*pkts = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_PACKETS]));
+	*bytes = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_BYTES]));
+	*have = true;
+	return CTSEED_OK;
+}
+
 enum ctseed_status
 ctseed_parse(const struct nlmsghdr *nlh, struct ctseed_entry *e)
 {
@@ -232,7 +253,8 @@ ctseed_parse(const struct nlmsghdr *nlh, struct ctseed_entry *e)
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN)
 		return CTSEED_TRUNCATED;
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
-	    NFNL_MSG_TYPE(nlh->nlmsg_type) != IPCTNL_MSG_CT_NEW)
+	    (NFNL_MSG_TYPE(nlh->nlmsg_type) != IPCTNL_MSG_CT_NEW &&
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) != IPCTNL_MSG_CT_DELETE))
 		return CTSEED_UNSUPPORTED;
 	if (nlh->nlmsg_len < hdr)
 		return CTSEED_TRUNCATED;
@@ -260,6 +282,17 @@ ctseed_parse(const struct nlmsghdr *nlh, struct ctseed_entry *e)
 	if (e->orig.proto == IPPROTO_TCP &&
 	    (s = parse_tcp_state(tb[CTA_PROTOINFO], &e->tcp_state)) != CTSEED_OK)
 		goto fail;
+	{
+		bool ho = false, hr = false;
+
+		if ((s = parse_counters(tb[CTA_COUNTERS_ORIG], &e->pkts[FLOW_DIR_ORIG],
+		    &e->bytes[FLOW_DIR_ORIG], &ho)) != CTSEED_OK ||
+		    (s = parse_counters(tb[CTA_COUNTERS_REPLY], &e->pkts[FLOW_DIR_REPLY],
+		    &e->bytes[FLOW_DIR_REPLY], &hr)) != CTSEED_OK)
+			goto fail;
+		e->has_counters = ho && hr;
+	}
+	e->destroyed = NFNL_MSG_TYPE(nlh->nlmsg_type) == IPCTNL_MSG_CT_DELETE;
 	return CTSEED_OK;
 fail:
 	memset(e, 0, sizeof(*e));
@@ -296,6 +329,10 @@ dump_cb(const struct nlmsghdr *nlh, void *data)
 		c->st->interrupted++;
 	switch (ctseed_parse(nlh, &e)) {
 	case CTSEED_OK:
+		if (e.destroyed) {	/* an event, not a live entry: no seed */
+			c->st->unsupported++;
+			return MNL_CB_OK;
+		}
 		break;
 	case CTSEED_UNSUPPORTED:
 		c->st->unsupported++;

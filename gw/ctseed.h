@@ -24,6 +24,9 @@ struct ctseed_entry {
 	uint32_t	mark;		/* the connmark; 0 if absent */
 	uint32_t	timeout;	/* seconds left; 0 if absent */
 	uint8_t		tcp_state;	/* TCP_CONNTRACK_* as the kernel sent it; 0 if absent or not TCP */
+	uint8_t		destroyed;	/* an IPCTNL_MSG_CT_DELETE (a destroy event), not an entry */
+	uint8_t		has_counters;	/* the kernel counts (nf_conntrack_acct): */
+	uint64_t	pkts[2], bytes[2];	/* by FLOW_DIR_*: orig, reply */
 };
 
 enum ctseed_status {
@@ -56,7 +59,8 @@ long	ctseed_dump(ctseed_fn *fn, void *arg, struct ctseed_stats *st,
     char *err, size_t errlen);
 
 /*
- * Parse one message of a conntrack dump (IPCTNL_MSG_CT_NEW) into e, reading
+ * Parse one message of a conntrack dump (IPCTNL_MSG_CT_NEW), or a destroy
+ * event (IPCTNL_MSG_CT_DELETE, e->destroyed set), into e, reading
  * nothing beyond nlh->nlmsg_len bytes, which must be readable (mnl_cb_run
  * checks that for each message of a receive).  e is valid only on CTSEED_OK.
  */

@@ -23,6 +23,7 @@
 #include "attrib.h"
 #include "check.h"
 #include "control.h"
+#include "ctevents.h"
 #include "ctseed.h"
 #include "daemon.h"
 #include "diag.h"
@@ -79,6 +80,8 @@ struct worker_snap {
 	struct attrib_stats	as;
 	uint64_t		lat[NLAT + 1];	/* per bucket, not cumulative */
 	uint64_t		lat_sum_us;
+	struct ctevents_stats	cs;
+	uint64_t		ct_ended;
 };
 
 struct daemon;
@@ -110,6 +113,8 @@ struct worker {
 	pthread_mutex_t		snap_mu;
 	struct worker_snap	snap;
 	struct recent		recent[NRECENT];	/* a ring, under snap_mu */
+	struct ctevents		*ev;	/* conntrack destroy events; NULL: none */
+	uint64_t		ct_ended;	/* offloaded flows ended by them */
 	struct flowsnap		flows[NFLOWSNAP];	/* under snap_mu */
 	size_t			nflows;
 	unsigned		recent_next;
@@ -363,6 +368,9 @@ publish(struct worker *w, bool now)
 		attrib_get_stats(w->at, &w->snap.as);
 	memcpy(w->snap.lat, w->lat, sizeof(w->lat));
 	w->snap.lat_sum_us = w->lat_sum_us;
+	if (w->ev != NULL)
+		ctevents_get_stats(w->ev, &w->snap.cs);
+	w->snap.ct_ended = w->ct_ended;
 	snap_flows(w, t);
 	pthread_mutex_unlock(&w->snap_mu);
 }
@@ -375,12 +383,40 @@ daemon_flow_end(void *arg, const struct flow *f, uint64_t now_us)
 	dlog_flow_end(arg, f, clock_us(CLOCK_REALTIME), f->cls == FLOW_CLASS_OFFLOADED);
 }
 
+/*
+ * ctseed_fn for a conntrack destroy event: a flow of ours the kernel
+ * carried on has ended; it ends here too, now, with the kernel's counts
+ * each way when it keeps them (its flow_end record then says so).
+ */
+static int
+ct_gone(void *arg, const struct ctseed_entry *e)
+{
+	struct worker *w = arg;
+	struct flow_table *t = engine_flows(w->e);
+	struct flow *f;
+	int dir, i;
+
+	f = flow_lookup(t, &e->orig, clock_us(CLOCK_MONOTONIC), &dir);
+	if (f == NULL || dir != FLOW_DIR_ORIG || f->cls != FLOW_CLASS_OFFLOADED)
+		return 0;
+	if (e->has_counters) {
+		for (i = 0; i < 2; i++) {
+			f->pkts[i] = e->pkts[i] > UINT32_MAX ? UINT32_MAX : (uint32_t)e->pkts[i];
+			f->bytes[i] = e->bytes[i];
+		}
+		f->kcounts = 1;
+	}
+	flow_delete(t, f);
+	w->ct_ended++;
+	return 0;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct daemon *d = w->d;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	char err[256];
 	unsigned gen;
 
@@ -391,8 +427,12 @@ worker_main(void *arg)
 		kill(getpid(), SIGTERM);
 		return NULL;
 	}
-	pfd.fd = nfqueue_fd(w->q);
-	pfd.events = POLLIN;
+	pfd[0].fd = nfqueue_fd(w->q);
+	pfd[0].events = POLLIN;
+	if (w->ev != NULL) {
+		pfd[1].fd = ctevents_fd(w->ev);
+		pfd[1].events = POLLIN;
+	}
 	while (!atomic_load(&d->stop)) {
 		gen = atomic_load(&d->gen);
 		if (gen != atomic_load(&w->seen)) {
@@ -401,9 +441,12 @@ worker_main(void *arg)
 			engine_set_policy(w->e, w->pol);
 			atomic_store(&w->seen, gen);
 		}
-		if (poll(&pfd, 1, WORKER_POLL_MS) <= 0)
+		if (poll(pfd, w->ev != NULL ? 2 : 1, WORKER_POLL_MS) <= 0)
 			continue;
-		if (nfqueue_process(w->q, decide_cb, w, err, sizeof(err)) == -1) {
+		if (w->ev != NULL && (pfd[1].revents & POLLIN))
+			(void)ctevents_read(w->ev, ct_gone, w);
+		if ((pfd[0].revents & POLLIN) &&
+		    nfqueue_process(w->q, decide_cb, w, err, sizeof(err)) == -1) {
 			/* the main thread decides what happens to the rules */
 			diag_warnx("queue=%u: %s", w->queue, err);
 			atomic_store(&w->alive, false);
@@ -802,6 +845,15 @@ write_metrics(void *arg, FILE *out)
 	for (i = 0; i < n; i++)
 		fprintf(out, "outgate_queue_enobufs_total{queue=\"%u\"} %llu\n",
 		    d->w[i].queue, (unsigned long long)s[i].qs.enobufs);
+	METRIC(out, "outgate_conntrack_events_total", "counter", "Conntrack destroy events, by what came of them: an offloaded flow ended, another connection, lost (the kernel dropped them).");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "outgate_conntrack_events_total{queue=\"%u\",result=\"flow_ended\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].ct_ended);
+		fprintf(out, "outgate_conntrack_events_total{queue=\"%u\",result=\"other\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)(s[i].cs.events - s[i].ct_ended));
+		fprintf(out, "outgate_conntrack_events_total{queue=\"%u\",result=\"lost\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].cs.lost);
+	}
 	METRIC(out, "outgate_flows", "gauge", "Flows in the table.");
 	for (i = 0; i < n; i++)
 		fprintf(out, "outgate_flows{queue=\"%u\"} %zu\n", d->w[i].queue, s[i].es.flows);
@@ -895,7 +947,7 @@ daemon_run(const struct daemon_opts *o)
 	    write_flows, NULL };
 	sigset_t sigs;
 	char err[1024];
-	bool rules_in = false;
+	bool rules_in = false, ct_counts = o->log_path != NULL || o->syslog != NULL;
 	uint64_t wd;
 	size_t i;
 	int sig, ret = 2;
@@ -937,6 +989,9 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	/* what needs root: the queues, attribution's first look, the rules */
+	if (ct_counts && ctevents_enable_counters(err, sizeof(err)) == -1)
+		diag_warnx("run: conntrack counters not turned on (%s): flow_end "
+		    "records count what the gateway saw", err);
 	memset(&qo, 0, sizeof(qo));
 	qo.fail_open = o->rules.fail_open;
 	for (i = 0; i < d.nw; i++) {
@@ -958,6 +1013,11 @@ daemon_run(const struct daemon_opts *o)
 		if ((d.w[i].q = nfqueue_open(&qo, err, sizeof(err))) == NULL) {
 			diag_warnx("%s", err);
 			goto out;
+		}
+		/* with a log: offloaded flows end when the kernel's connection does */
+		if (ct_counts && (d.w[i].ev = ctevents_open(err, sizeof(err))) == NULL) {
+			diag_warnx("run: %s: offloaded flows end by their timeouts", err);
+			ct_counts = false;
 		}
 	}
 	if (o->rules.backend != FWRULES_NONE) {
@@ -1101,6 +1161,7 @@ out:
 		print_stats(&d);
 	for (i = 0; i < d.nw && d.w != NULL; i++) {
 		nfqueue_close(d.w[i].q);
+		ctevents_close(d.w[i].ev);
 		engine_free(d.w[i].e);
 		attrib_free(d.w[i].at);
 	}

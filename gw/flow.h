@@ -83,6 +83,7 @@ struct flow {
 	uint8_t		pending;	/* accepted for now: its check has not run yet */
 	uint8_t		watch;		/* accepted by its check; its client bytes still
 					   compared until the server answers */
+	uint8_t		kcounts;	/* pkts and bytes are the kernel's totals (conntrack) */
 
 	/* table internals: hash chain and per-class LRU list, by slot index */
 	uint32_t	hnext;

@@ -459,6 +459,8 @@ dlog_flow_end(struct dlog *l, const struct flow *f, uint64_t ts_us, bool offload
 	json_u64(&j, "bytes_in", f->bytes[FLOW_DIR_REPLY]);
 	if (offloaded)
 		json_bool(&j, "offloaded", true);	/* the kernel carried the rest */
+	if (f->kcounts)
+		json_str(&j, "counts", "conntrack");	/* its totals, from the kernel */
 	pthread_mutex_lock(&l->mu);
 	put_record(l, buf, json_end(&j));
 	pthread_mutex_unlock(&l->mu);

@@ -118,6 +118,40 @@ if start_og a metrics.lua --control "$T/ctl.sock" --metrics 127.0.0.1:9477; then
 		fail "outgate top lists the flows seen last"
 		diag 40 <"$T/top.txt"
 	fi
+	# a flow the kernel carried on ends when its connection does, with the
+	# kernel's totals (the gateway saw its SYN alone); TIME_WAIT cut to 1 s
+	# in the lab's app namespace so that the connection ends soon
+	ip netns exec "$APP" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=1
+	lab client "$PFX" http "$N4" 80 >/dev/null 2>&1
+	CTEND='
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if (r.get("event") == "flow_end" and r.get("dport") == 80 and
+            r.get("counts") == "conntrack" and r.get("offloaded") and
+            r["packets_out"] >= 4 and r["packets_in"] >= 3 and
+            r["bytes_in"] > r["packets_in"] * 40):
+        print("%d/%d packets, %d/%d bytes" % (r["packets_out"], r["packets_in"],
+              r["bytes_out"], r["bytes_in"]))
+        break
+'
+	i=0
+	got=""
+	while [ "$i" -lt 150 ] && [ -z "$got" ]; do
+		sleep 0.1
+		got=$("$PY" -c "$CTEND" "$LOG" 2>/dev/null)
+		i=$((i + 1))
+	done
+	if [ -n "$got" ]; then
+		pass "an offloaded flow ends with the kernel's totals, \"counts\":\"conntrack\" ($got out/in)"
+	else
+		fail "an offloaded flow ends with the kernel's totals (no such flow_end within 15 s)"
+		grep flow_end "$LOG" | diag 5
+	fi
+	ce=$("$OG" stats --control "$T/ctl.sock" 2>/dev/null |
+	    awk '$1 == "outgate_conntrack_events_total{queue=\"0\",result=\"flow_ended\"}" { print $2 }')
+	[ "${ce:-0}" -ge 1 ] && pass "outgate_conntrack_events_total counts it ($ce)" ||
+	    fail "outgate_conntrack_events_total counts it (${ce:-none})"
 	stop_og
 	if [ ! -e "$T/ctl.sock" ]; then pass "a clean stop removes the control socket"
 	else fail "a clean stop removes the control socket"; fi

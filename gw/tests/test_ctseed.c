@@ -44,6 +44,9 @@ struct spec {
 	bool		reply_proto;		/* the reply tuple names another protocol */
 	bool		ip_family;		/* the other family's address attributes */
 	uint16_t	msg_type;		/* 0: ctnetlink IPCTNL_MSG_CT_NEW */
+	bool		counters;		/* CTA_COUNTERS_ORIG and _REPLY */
+	bool		counters_short;		/* ... with a 4-byte CTA_COUNTERS_BYTES */
+	uint64_t	pkts[2], bytes[2];
 };
 
 /* room for any message built here; uint32_t keeps it aligned like a receive buffer */
@@ -189,6 +192,17 @@ build(const struct spec *sp)
 		if (sp->unknown)
 			put_unknown(nlh, CTA_PROTOINFO_MAX + 1);
 		mnl_attr_nest_end(nlh, pi);
+	}
+	for (int d = 0; sp->counters && d < 2; d++) {
+		struct nlattr *c = mnl_attr_nest_start(nlh,
+		    d == 0 ? CTA_COUNTERS_ORIG : CTA_COUNTERS_REPLY);
+
+		mnl_attr_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(sp->pkts[d]));
+		if (sp->counters_short)
+			mnl_attr_put_u32(nlh, CTA_COUNTERS_BYTES, htonl((uint32_t)sp->bytes[d]));
+		else
+			mnl_attr_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(sp->bytes[d]));
+		mnl_attr_nest_end(nlh, c);
 	}
 	if (sp->unknown)
 		put_unknown(nlh, 0x3f00);
@@ -551,7 +565,7 @@ test_unsupported(void **state)
 
 	(void)state;
 	sp = v4_tcp;
-	sp.msg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	sp.msg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
 	assert_int_equal(parse(build(&sp), &e), CTSEED_UNSUPPORTED);
 	sp.msg_type = (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_CT_NEW;
 	assert_int_equal(parse(build(&sp), &e), CTSEED_UNSUPPORTED);
@@ -626,6 +640,40 @@ test_dump_here(void **state)
 	assert_int_equal(st.malformed, 0);
 }
 
+/* A destroy event with the kernel's counters (nf_conntrack_acct). */
+static void
+test_destroy_counters(void **state)
+{
+	struct spec sp = v4_tcp;
+	struct ctseed_entry e;
+
+	(void)state;
+	assert_int_equal(parse(build(&sp), &e), CTSEED_OK);
+	assert_false(e.destroyed);
+	assert_false(e.has_counters);
+	sp.msg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	sp.counters = true;
+	sp.pkts[0] = 12;
+	sp.bytes[0] = 5000000000ULL;	/* past 32 bits */
+	sp.pkts[1] = 9;
+	sp.bytes[1] = 777;
+	assert_int_equal(parse(build(&sp), &e), CTSEED_OK);
+	assert_true(e.destroyed);
+	assert_true(e.has_counters);
+	assert_int_equal(e.pkts[0], 12);
+	assert_true(e.bytes[0] == 5000000000ULL);
+	assert_int_equal(e.pkts[1], 9);
+	assert_int_equal(e.bytes[1], 777);
+	assert_int_equal(e.orig.sport, 40000);
+	/* a counter of the wrong size is an error, not a number */
+	sp.counters_short = true;
+	assert_int_equal(parse(build(&sp), &e), CTSEED_INVALID);
+	/* other ctnetlink messages are still not entries */
+	sp.counters_short = false;
+	sp.msg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	assert_int_equal(parse(build(&sp), &e), CTSEED_UNSUPPORTED);
+}
+
 int
 main(void)
 {
@@ -644,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_corruption),
 		cmocka_unit_test(test_dump_here),
+		cmocka_unit_test(test_destroy_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
