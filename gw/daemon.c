@@ -441,8 +441,9 @@ worker_main(void *arg)
 			engine_set_policy(w->e, w->pol);
 			atomic_store(&w->seen, gen);
 		}
+		/* on a timeout too: the counters and the log go on being published */
 		if (poll(pfd, w->ev != NULL ? 2 : 1, WORKER_POLL_MS) <= 0)
-			continue;
+			pfd[0].revents = pfd[1].revents = 0;
 		if (w->ev != NULL && (pfd[1].revents & POLLIN))
 			(void)ctevents_read(w->ev, ct_gone, w);
 		if ((pfd[0].revents & POLLIN) &&

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config
 libnetfilter-queue-dev libmnl-dev libpcap-dev liblua5.4-dev libseccomp-dev libcmocka-dev
-iptables iproute2 iputils-ping python3 python3-scapy python3-jsonschema python3-yaml valgrind iperf3 debootstrap
+iptables conntrack iproute2 iputils-ping python3 python3-scapy python3-jsonschema python3-yaml valgrind iperf3 debootstrap
 chromium"
 
 missing=""
