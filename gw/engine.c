@@ -557,6 +557,30 @@ fail_check(struct engine *e, struct flow *f, struct decision *d, const char *why
 	d->detail = e->detail;
 }
 
+/*
+ * A TCP flow whose check has not run yet.  A reset ends it: its slot goes
+ * back now, or a burst of connections reset before any data would hold
+ * every slot for the closed state's timeout (and every check meanwhile
+ * would fail for want of one).  Client bytes that still come after it
+ * have no slot to be read in: the check cannot run (check_error).
+ * Returns whether the packet is decided here.
+ */
+static bool
+tcp_reset_before_check(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
+    struct decision *d)
+{
+	if (f->insp != 0 && (p->tcp_flags & PKT_TCP_RST)) {
+		inspector_close(e->insp, f);
+		f->insp = 0;
+		return false;
+	}
+	if (f->insp == 0 && fdir == FLOW_DIR_ORIG && p->payload_len > 0) {
+		fail_check(e, f, d, "client bytes after a reset, with no check to read them");
+		return true;
+	}
+	return false;
+}
+
 struct exact_arg {
 	const char			*name;
 	const struct policy_rule	*rule;
@@ -1149,6 +1173,8 @@ decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 	if (f != NULL) {
 		decide_known(e, f, fdir, d);
 		flow_update(e->flows, f, fdir, p->tcp_flags, p->l3_len, now_us);
+		if (f->pending && p->proto == IPPROTO_TCP && tcp_reset_before_check(e, f, fdir, p, d))
+			return;
 		if (f->insp == 0 && recheck(e, f, fdir, p))
 			d->pending = true;
 		if (f->insp != 0 || (wants_inspection(&f->key) &&

@@ -42,6 +42,7 @@ struct dlog {
 	char		hash[24];
 	unsigned	rate;		/* records a second per (reason, subject); 0: all */
 	struct rl_slot	rl[RL_SLOTS];
+	uint64_t	tick_sec;	/* the second dlog_tick last looked at the slots */
 	atomic_uint_fast64_t errors;
 	atomic_uint_fast64_t suppressed;	/* in all */
 };
@@ -202,9 +203,16 @@ dlog_tick(struct dlog *l, uint64_t now_us)
 	if (l == NULL)
 		return;
 	pthread_mutex_lock(&l->mu);
-	for (i = 0; i < RL_SLOTS; i++)
-		if (l->rl[i].suppressed > 0 && l->rl[i].window < sec)
-			put_suppressed(l, &l->rl[i]);
+	/*
+	 * A slot's count can grow only within its own second: one look at
+	 * every slot when a second begins finds every count that is over.
+	 */
+	if (sec != l->tick_sec) {
+		l->tick_sec = sec;
+		for (i = 0; i < RL_SLOTS; i++)
+			if (l->rl[i].suppressed > 0 && l->rl[i].window < sec)
+				put_suppressed(l, &l->rl[i]);
+	}
 	pthread_mutex_unlock(&l->mu);
 }
 

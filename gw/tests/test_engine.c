@@ -784,6 +784,72 @@ test_check_no_slot(void **state)
 	fixture_free(fx);
 }
 
+/*
+ * Connections reset before any data give their slot back at once: with one
+ * slot, the next checked flow still gets it; bytes after a reset are not
+ * let through unchecked.
+ */
+static void
+test_reset_frees_slot(void **state)
+{
+	struct fixture *fx;
+	struct decision d;
+	char text[2048];
+	struct engine_opts eo = { .mode = -1, .inspect_slots = 1 };
+	uint16_t port;
+
+	(void)state;
+	snprintf(text, sizeof(text), check_policy, "", "ok");
+	fx = fixture_new(text, -1, 0);
+	engine_free(fx->e);
+	assert_non_null(fx->e = engine_new(fx->pol, &eo));
+	for (port = 41000; port < 41100; port++) {
+		struct pkt syn = mk("10.1.0.5", port, "198.51.100.10", 80, 6, SYN);
+		struct pkt rst = mk("10.1.0.5", port, "198.51.100.10", 80, 6, RST | ACK);
+
+		d = run(fx, &syn, T0 + port);
+		assert_true(d.pending);		/* it had the slot */
+		d = run(fx, &rst, T0 + port);
+		assert_int_equal(d.verdict, VERDICT_ACCEPT);	/* the reset itself passes */
+	}
+	/* a flow after all those resets has its check run as usual */
+	{
+		struct pkt syn = mk("10.1.0.5", 42000, "198.51.100.10", 80, 6, SYN);
+		struct pkt get = mk_data("10.1.0.5", 42000, "198.51.100.10", 80, 2001, http_get);
+
+		syn.tcp_seq = 2000;
+		d = run(fx, &syn, T0 + 50000);
+		assert_true(d.pending);
+		d = run(fx, &get, T0 + 50001);
+		assert_false(d.pending);
+		assert_int_equal(d.verdict, VERDICT_ACCEPT);
+		assert_int_equal(d.reason, REASON_ALLOWED);
+		/* the server answers: the watched flow gives its slot back */
+		{
+			struct pkt ok = mk_data("198.51.100.10", 80, "10.1.0.5", 42000, 9001,
+			    "HTTP/1.1 200 OK\r\n\r\n");
+
+			d = run(fx, &ok, T0 + 50002);
+		}
+	}
+	/* a (forged) reset, then the client's bytes: never passed unread */
+	{
+		struct pkt syn = mk("10.1.0.5", 43000, "198.51.100.10", 80, 6, SYN);
+		struct pkt rst = mk("10.1.0.5", 43000, "198.51.100.10", 80, 6, RST);
+		struct pkt get = mk_data("10.1.0.5", 43000, "198.51.100.10", 80, 2001, http_get);
+
+		syn.tcp_seq = 2000;
+		d = run(fx, &syn, T0 + 60000);
+		assert_true(d.pending);
+		d = run(fx, &rst, T0 + 60001);
+		d = run(fx, &get, T0 + 60002);
+		assert_false(d.pending);
+		assert_int_equal(d.reason, REASON_CHECK_ERROR);
+		assert_int_equal(d.verdict, VERDICT_DROP);
+	}
+	fixture_free(fx);
+}
+
 /* Two copies of the same bytes that differ: an evasion, dropped. */
 static void
 test_tcp_overlap(void **state)
@@ -1263,6 +1329,7 @@ main(void)
 		cmocka_unit_test(test_check_watch),
 		cmocka_unit_test(test_rule_mode_and_enforce_always),
 		cmocka_unit_test(test_check_no_slot),
+		cmocka_unit_test(test_reset_frees_slot),
 		cmocka_unit_test(test_tcp_overlap),
 		cmocka_unit_test(test_fragment_of_checked_flow),
 		cmocka_unit_test(test_icmp_check),
