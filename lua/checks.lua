@@ -258,16 +258,22 @@ local function check_list(fname, t, what, ok, names)
       ", got " .. (t == nil and "nothing" or type(t))
   end
   local n = #t
-  for k, v in pairs(t) do
+  -- by index, not by pairs: #t may count a nil inside a constructor
+  -- ({ nil, "A" }), which pairs never visits
+  for i = 1, n do
+    local v = t[i]
+    if type(v) ~= "string" then
+      return nil, "checks." .. fname .. ": element " .. i .. " is a " ..
+        type(v) .. ", not one of " .. what
+    end
+    local why = ok(v)
+    if why then
+      return nil, "checks." .. fname .. ": \"" .. v .. "\" " .. why
+    end
+  end
+  for k in pairs(t) do
     if mtype(k) == "integer" and k >= 1 and k <= n then
-      if type(v) ~= "string" then
-        return nil, "checks." .. fname .. ": element " .. k .. " is a " ..
-          type(v) .. ", not one of " .. what
-      end
-      local why = ok(v)
-      if why then
-        return nil, "checks." .. fname .. ": \"" .. v .. "\" " .. why
-      end
+      -- an element, read above
     elseif type(k) ~= "string" or names == nil or names[k] == nil then
       return nil, "checks." .. fname .. ": unknown key " .. tostring(k) ..
         (type(k) == "number" and " (the list has a gap)" or "")

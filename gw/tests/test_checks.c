@@ -579,6 +579,12 @@ test_factory_errors(void **state)
 	    "x");
 	expect_factory_err("c.http_methods{ 'GET', [3] = 'PUT' }", "the list "
 	    "has a gap");
+	/* a nil that #t counts but pairs skips (found by fuzzing) */
+	expect_factory_err("c.dns_qtypes{ nil, 'AAAA', 'HTTPS' }", "element 1 "
+	    "is a nil");
+	expect_factory_err("c.http_methods{ 'GET', nil, 'PUT' }", "element 2 "
+	    "is a nil");
+	expect_factory_err("c.alpn{ nil, 'h2' }", "element 1 is a nil");
 	expect_factory_err("c.dns_no_tunnel{ max_entropy = 'high' }",
 	    "max_entropy must be a number");
 	expect_factory_err("c.dns_no_tunnel{ max_entropy = 0 }",
