@@ -38,7 +38,9 @@ GWUID=2999
 
 chmod 755 "$T"
 mkdir "$T/bin"
-ln -s "$OG" "$T/bin/outgate"
+# a copy, not a link: the gateway's user must reach it, and the tree may sit
+# in a folder only root can enter (a CI clone in mktemp -d)
+cp "$OG" "$T/bin/outgate" && chmod 755 "$T/bin" "$T/bin/outgate"
 CTL=$T/run/control.sock
 mkdir -m 0777 "$T/run" "$T/logs"	# as the example's emptyDirs give them
 READY=$T/ready
@@ -95,7 +97,7 @@ else
 fi
 h=$("$OG" health --control "$CTL" 2>&1)
 case "$h" in ok*) pass "outgate health says ok ($h)" ;; *) fail "outgate health says ok ($h)" ;; esac
-h=$(setpriv --reuid=$GWUID --regid=$GWUID --clear-groups "$OG" health --control "$CTL" 2>&1)
+h=$(setpriv --reuid=$GWUID --regid=$GWUID --clear-groups "$T/bin/outgate" health --control "$CTL" 2>&1)
 case "$h" in ok*) pass "and does so as the gateway's user" ;;
 *) fail "health as the gateway's user ($h)" ;; esac
 # the probe of k8s/example.yaml, run as the container runs it
