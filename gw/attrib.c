@@ -18,6 +18,7 @@
 #include <linux/inet_diag.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include <sys/vfs.h>
 
 #include "attrib.h"
+#include "cgroupid.h"
 
 #define MAP_SLOTS	(1u << 17)	/* sockets known at once; power of two */
 #define DENTS_LEN	32768
@@ -82,6 +84,7 @@ struct attrib {
 	uint32_t	pid_mark;	/* ns_last_pid when pids were last looked at; 0 unknown */
 	int		lastpidfd;	/* PROC/sys/kernel/ns_last_pid, -1 none */
 	bool		cmdline;	/* read PROC/pid/cmdline */
+	struct cgroupid	*cg;		/* a socket's cgroup id -> path; NULL: /proc only */
 	struct attrib_stats st;
 	struct map_slot	*map;		/* MAP_SLOTS entries, rebuilt whole by each scan */
 	uint32_t	map_used;
@@ -745,7 +748,8 @@ read_file_at(int dirfd, const char *name, char *buf, size_t len)
  * -1 with o->why set when the process is gone or cannot be read.
  */
 static int
-read_process(struct attrib *a, struct proc *p, uint32_t pid, struct attrib_owner *o)
+read_process(struct attrib *a, struct proc *p, uint32_t pid, uint64_t cgid,
+    struct attrib_owner *o)
 {
 	struct stat sb;
 	ssize_t n;
@@ -774,12 +778,18 @@ read_process(struct attrib *a, struct proc *p, uint32_t pid, struct attrib_owner
 	while (n > 0 && o->cmdline[n - 1] == ' ')
 		o->cmdline[--n] = '\0';
 
-	if (p->cgfd == -1)
-		p->cgfd = openat(p->fdd, "../cgroup", O_RDONLY | O_CLOEXEC);
-	n = p->cgfd == -1 ? -1 : read_whole(p->cgfd, a->file, sizeof(a->file));
-	if (n < 0 || attrib_parse_cgroup(a->file, (size_t)n, o->cgroup,
-	    sizeof(o->cgroup)) == -1)
-		o->cgroup[0] = '\0';
+	/* the socket's cgroup, by id, else the process's from /proc */
+	if (cgid != 0 && a->cg != NULL &&
+	    cgroupid_path(a->cg, cgid, o->cgroup, sizeof(o->cgroup)) == 0) {
+		a->st.cgroup_by_id++;
+	} else {
+		if (p->cgfd == -1)
+			p->cgfd = openat(p->fdd, "../cgroup", O_RDONLY | O_CLOEXEC);
+		n = p->cgfd == -1 ? -1 : read_whole(p->cgfd, a->file, sizeof(a->file));
+		if (n < 0 || attrib_parse_cgroup(a->file, (size_t)n, o->cgroup,
+		    sizeof(o->cgroup)) == -1)
+			o->cgroup[0] = '\0';
+	}
 	if (o->cgroup[0] == '\0' ||
 	    attrib_container_id(o->cgroup, o->container, sizeof(o->container)) == -1)
 		o->container[0] = '\0';
@@ -797,7 +807,7 @@ owner_clear_process(struct attrib_owner *o)
 }
 
 static int
-owner_of_inode(struct attrib *a, uint64_t inode, struct attrib_owner *o)
+owner_of_inode(struct attrib *a, uint64_t inode, uint64_t cgid, struct attrib_owner *o)
 {
 	struct proc *p = NULL;
 	uint32_t pid;
@@ -843,7 +853,7 @@ read:
 			p->hits++;
 	}
 	map_put(a, inode, pid, true);
-	if (read_process(a, p, pid, o) == 0)
+	if (read_process(a, p, pid, cgid, o) == 0)
 		goto found;
 miss:
 	procs_release(a);
@@ -861,10 +871,27 @@ found:
 
 /* --- sock_diag --- */
 
-/* 0 with *inode and *uid, -1 with *why. */
+/* The INET_DIAG_CGROUP_ID after m (kernels from 5.7 add it unasked); 0 none. */
+static uint64_t
+diag_cgroup_id(const struct nlmsghdr *h, const struct inet_diag_msg *m)
+{
+	const struct rtattr *rta = (const struct rtattr *)(const void *)(m + 1);
+	size_t left = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	uint64_t id;
+
+	for (; RTA_OK(rta, left); rta = RTA_NEXT(rta, left))
+		if (rta->rta_type == INET_DIAG_CGROUP_ID &&
+		    RTA_PAYLOAD(rta) >= sizeof(id)) {
+			memcpy(&id, RTA_DATA(rta), sizeof(id));
+			return id;
+		}
+	return 0;
+}
+
+/* 0 with *inode, *uid and *cgid (0: none given), -1 with *why. */
 static int
 diag_query(struct attrib *a, const struct flow_key *k, bool local_is_src,
-    uint64_t *inode, uint32_t *uid, const char **why)
+    uint64_t *inode, uint32_t *uid, uint64_t *cgid, const char **why)
 {
 	struct {
 		struct nlmsghdr		nh;
@@ -947,6 +974,7 @@ diag_query(struct attrib *a, const struct flow_key *k, bool local_is_src,
 			}
 			*inode = m->idiag_inode;
 			*uid = m->idiag_uid;
+			*cgid = diag_cgroup_id(h, m);
 			return 0;
 		}
 	}
@@ -991,6 +1019,9 @@ attrib_new(const char *proc_root, char *err, size_t errlen)
 		snprintf(err, errlen, "sock_diag socket: %s", strerror(errno));
 		goto fail;
 	}
+	/* the socket's cgroup by id: only with the machine's own /proc */
+	if (a->procfs && (a->cg = cgroupid_new(NULL, err, errlen)) == NULL)
+		goto fail;
 	/* an exact query is answered at once; the bound is for a broken kernel */
 	(void)setsockopt(a->nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return a;
@@ -1013,6 +1044,7 @@ attrib_free(struct attrib *a)
 	for (size_t i = 0; i < PROCS; i++)
 		proc_detach(&a->procs[i]);
 	proc_detach(&a->thread);
+	cgroupid_free(a->cg);
 	free(a->map);
 	free(a);
 }
@@ -1050,7 +1082,7 @@ int
 attrib_lookup(struct attrib *a, const struct flow_key *k, bool local_is_src,
     struct attrib_owner *o)
 {
-	uint64_t inode;
+	uint64_t inode, cgid;
 	uint32_t uid;
 
 	owner_reset(o);
@@ -1065,13 +1097,13 @@ attrib_lookup(struct attrib *a, const struct flow_key *k, bool local_is_src,
 		a->st.no_socket++;
 		return -1;
 	}
-	if (diag_query(a, k, local_is_src, &inode, &uid, &o->why) == -1) {
+	if (diag_query(a, k, local_is_src, &inode, &uid, &cgid, &o->why) == -1) {
 		a->st.no_socket++;
 		return -1;
 	}
 	o->uid = uid;
 	o->has_uid = true;
-	return owner_of_inode(a, inode, o);
+	return owner_of_inode(a, inode, cgid, o);
 }
 
 int
@@ -1087,7 +1119,7 @@ attrib_owner_of_inode(struct attrib *a, uint64_t inode, struct attrib_owner *o)
 		a->st.no_socket++;
 		return -1;
 	}
-	return owner_of_inode(a, inode, o);
+	return owner_of_inode(a, inode, 0, o);
 }
 
 /* --- the pure parsers --- */

@@ -30,7 +30,13 @@ struct attrib_owner {
 	bool		has_pid;
 	uint64_t	inode;		/* 0 when no socket was found */
 	char		exe[ATTRIB_EXE_LEN];		/* "" when unreadable (kernel thread) */
-	char		cgroup[ATTRIB_CGROUP_LEN];	/* cgroup v2 path, "" when none */
+	/*
+	 * cgroup v2 path, "" when none: the socket's (where its maker was when
+	 * it made it), from sock_diag's cgroup id, where the cgroup2 mount can
+	 * be opened by handle (CAP_DAC_READ_SEARCH); else the process's now,
+	 * from /proc/PID/cgroup
+	 */
+	char		cgroup[ATTRIB_CGROUP_LEN];
 	char		container[ATTRIB_CONTAINER_LEN];	/* 64 hex digits, "" when none */
 	char		cmdline[ATTRIB_CMDLINE_LEN];	/* NULs as spaces, cut at the buffer */
 };
@@ -45,6 +51,7 @@ struct attrib_stats {
 	uint64_t	rescans;	/* full /proc scans done */
 	uint64_t	rescans_skipped;	/* misses that found the rescan budget spent */
 	uint64_t	map_full;	/* sockets left out of a scan: the map had no room */
+	uint64_t	cgroup_by_id;	/* cgroups named from the socket's cgroup id */
 };
 
 struct attrib;

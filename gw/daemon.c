@@ -871,6 +871,11 @@ write_metrics(void *arg, FILE *out)
 		fprintf(out, "outgate_attrib_lookups_total{queue=\"%u\",result=\"no_process\"} %llu\n",
 		    d->w[i].queue, (unsigned long long)s[i].as.no_process);
 	}
+	METRIC(out, "outgate_attrib_cgroup_by_id_total", "counter",
+	    "Owners whose cgroup came from the socket's cgroup id, not /proc.");
+	for (i = 0; i < n; i++)
+		fprintf(out, "outgate_attrib_cgroup_by_id_total{queue=\"%u\"} %llu\n",
+		    d->w[i].queue, (unsigned long long)s[i].as.cgroup_by_id);
 	check_lua_stats(atomic_load(&d->pol), &ls);
 	METRIC(out, "outgate_lua_checks_total", "counter", "Lua checks run, and those that failed.");
 	for (i = 0, cum = 0; i < n; i++)

@@ -59,6 +59,7 @@ static const char *const plain[] = {
 	"openat", "open", "newfstatat", "fstat", "stat", "lstat", "statx", "lseek",
 	"getdents64", "readlink", "readlinkat", "fcntl", "fsync", "fdatasync",
 	"fstatfs", "statfs",
+	"open_by_handle_at",	/* a socket's cgroup, by id (attrib, cgroupid) */
 	"dup", "access", "faccessat", "faccessat2",
 	/* memory */
 	"mmap", "munmap", "mprotect", "mremap", "brk", "madvise",

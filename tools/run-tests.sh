@@ -37,8 +37,13 @@ for t in "$BUILD"/tests/test_*; do
 	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
 	rc=$?
 	n_ok=$(printf '%s\n' "$out" | grep -c '^ok ')
-	n_bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	# cmocka's skip() prints "not ok N # SKIP name": a skip, said why below
+	n_skip=$(printf '%s\n' "$out" | grep -c '^not ok [0-9]* # SKIP')
+	n_bad=$(($(printf '%s\n' "$out" | grep -c '^not ok ') - n_skip))
 	pass=$((pass + n_ok))
+	skip=$((skip + n_skip))
+	[ "$n_skip" -gt 0 ] && printf '%s\n' "$out" | grep '^not ok [0-9]* # SKIP' |
+	    sed "s/^not ok [0-9]* # SKIP/$name: skipped:/" >&2
 	if [ "$n_bad" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$n_ok" -eq 0 ]; then
 		printf '%s\n' "$out" | grep -v '^ok ' >&2
 		[ "$n_bad" -gt 0 ] || n_bad=1

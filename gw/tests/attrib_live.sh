@@ -59,7 +59,7 @@ notok() {
 }
 
 if cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I"$TOP/gw" -o "$T/driver" \
-    "$TOP/gw/attrib.c" "$TOP/gw/addr.c" "$TOP/gw/tests/attrib_driver.c" 2>"$T/err"; then
+    "$TOP/gw/attrib.c" "$TOP/gw/cgroupid.c" "$TOP/gw/addr.c" "$TOP/gw/tests/attrib_driver.c" 2>"$T/err"; then
 	ok "driver builds"
 else
 	notok "driver builds" "$T/err"

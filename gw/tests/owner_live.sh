@@ -92,7 +92,8 @@ end
 
 # ------------------------------------------------------------------ 1. exe, uid, cgroup
 begin "exe, uid and cgroup selectors" owner
-if start_og a owner.lua; then
+# the daemon keeps the machine's /sys: the cgroup2 mount names sockets' cgroups by id
+if START_NSENTER=1 start_og a owner.lua --control "$T/ctl.sock"; then
 	client_ok "the allowed path connects" "$T/allowed/client" tcp "$N4" 80
 	client_fails "the same binary at another path does not" "$T/other/client" tcp "$N4" 80
 	log_has "the log names the allowed exe, its rule and how it was found" \
@@ -111,6 +112,13 @@ if start_og a owner.lua; then
 		*) fail "a process in the child cgroup connects ($out)" ;; esac
 		client_fails "the same outside it does not" "$T/other/client" tcp "$O4" 80
 		log_has "the log has the cgroup" rule=by_cgroup cgroup="$CGPATH"
+		cgn=$("$OG" stats --control "$T/ctl.sock" 2>/dev/null |
+		    awk '$1 ~ /^outgate_attrib_cgroup_by_id_total/ { s += $2 } END { print s + 0 }')
+		if [ "${cgn:-0}" -gt 0 ]; then
+			pass "cgroups named from the socket's cgroup id ($cgn)"
+		else
+			fail "cgroups named from the socket's cgroup id (metric: ${cgn:-none})"
+		fi
 	else
 		echo "# no writable cgroup v2 mount: the cgroup test is left out"
 	fi

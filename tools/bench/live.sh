@@ -135,7 +135,7 @@ build_helpers() {
 	# shellcheck disable=SC2086
 	$cc $flags -o "$B/conn_rate" tools/bench/conn_rate.c || return 1
 	# shellcheck disable=SC2086
-	$cc $flags -Igw -o "$B/attrib_cost" tools/bench/attrib_cost.c gw/attrib.c gw/addr.c ||
+	$cc $flags -Igw -o "$B/attrib_cost" tools/bench/attrib_cost.c gw/attrib.c gw/cgroupid.c gw/addr.c ||
 	    return 1
 	# shellcheck disable=SC2046,SC2086
 	$cc $flags $(pkg-config --cflags libmnl libnetfilter_queue) -o "$B/accept_all" \

@@ -10,6 +10,11 @@
 #            loop over the same file (3 interleaved runs each, median)
 #   memory   bytes per flow with 1,000,000 flows in the table (flow_mem.c)
 #   policy   the decision for a new flow at 10 to 10,000 rules (policy_cost.c)
+#   attrib   attribution per new flow, 2,000 idle processes (attrib_cost.c, as
+#            outgate run sets it: no command line): a new process per
+#            connection, and one long-lived client; over loopback in a lab
+#            namespace entered with nsenter, which keeps the machine's /sys
+#            (its cgroup2 mount names sockets' cgroups)
 #   live     seven namespace labs (tools/lab.sh), up at the same time:
 #              (a) no gateway; (b) tools/bench/accept_all.c on NFQUEUE 0 for
 #              conntrack NEW; outgate with (c) tools/bench/lab_policy.lua and
@@ -38,7 +43,7 @@
 set -u
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
-PARTS=${*:-offline memory policy live}
+PARTS=${*:-offline memory policy attrib live}
 OG=$BUILD/outgate
 B=$BUILD/bench
 PCAP=$BUILD/mixed-2m.pcap
@@ -71,8 +76,8 @@ case $ROUNDS in
 *) say "bench: BENCH_ROUNDS must be 1 to 20"; exit 1 ;;
 esac
 for p in $PARTS; do
-	case $p in offline | memory | policy | live) ;;
-	*) say "usage: table.sh BUILD [offline] [memory] [policy] [live]"; exit 2 ;;
+	case $p in offline | memory | policy | attrib | live) ;;
+	*) say "usage: table.sh BUILD [offline] [memory] [policy] [attrib] [live]"; exit 2 ;;
 	esac
 done
 RR_PER_ROUND=$(((RR_TOTAL + ROUNDS - 1) / ROUNDS))
@@ -188,6 +193,9 @@ build_helpers() {
 	    $(pkg-config --libs libpcap) || return 1
 	# shellcheck disable=SC2086
 	$cc $new -Igw -o "$B/flow_mem" tools/bench/flow_mem.c gw/flow.c gw/addr.c || return 1
+	# shellcheck disable=SC2086
+	$cc $new -Igw -o "$B/attrib_cost" tools/bench/attrib_cost.c gw/attrib.c \
+	    gw/cgroupid.c gw/addr.c || return 1
 	# policy_cost links the objects `make` built for outgate (all but main)
 	objs=""
 	for s in gw/*.c; do
@@ -554,6 +562,22 @@ if wants policy; then
 	say "bench: policy lookup cost, 10 to 10,000 rules"
 	timeout 120 "$B/policy_cost" >"$T/policy_cost.out" 2>"$T/policy_cost.err" ||
 	    not_run policy "policy_cost failed: $(head -c 200 "$T/policy_cost.err")"
+fi
+if wants attrib; then
+	say "bench: attribution per new flow, 2,000 idle processes"
+	LABS="$LABS ${LAB}at"	# before it is up: down is idempotent
+	if LAB_LIFETIME=900 sh tools/lab.sh up "${LAB}at" >"$T/attrib.lab" 2>&1; then
+		for c in short long; do
+			fl=""
+			[ "$c" = long ] && fl=-l
+			# shellcheck disable=SC2086 # $fl: empty or one flag
+			timeout 300 nsenter --net="/run/netns/${LAB}at-app" "$B/attrib_cost" -n $fl \
+			    2000 2000 >"$T/attrib.$c.out" 2>&1 ||
+			    not_run "attrib.$c" "attrib_cost failed: $(head -c 200 "$T/attrib.$c.out")"
+		done
+	else
+		not_run attrib "lab: $(head -c 200 "$T/attrib.lab")"
+	fi
 fi
 wants live && live
 # the labs go before the table is printed

@@ -6,7 +6,7 @@ never fails on a figure that misses its target.
 
 usage: table_report.py RESULTS_DIR ROUNDS OUT.md [PART...]
 
-PARTs (offline, memory, policy, live; default all): the rows of the others
+PARTs (offline, memory, policy, attrib, live; default all): the rows of the others
 are left out.
 
 Every row: measure | outgate | reference | ratio | target | met?.  A figure
@@ -21,7 +21,7 @@ import statistics
 import sys
 
 T, ROUNDS, OUT = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-PARTS = set(sys.argv[4:]) or {"offline", "memory", "policy", "live"}
+PARTS = set(sys.argv[4:]) or {"offline", "memory", "policy", "attrib", "live"}
 
 
 def read(name, default=""):
@@ -261,6 +261,16 @@ if d.get("decide_ns") and base.get("decide_ns") and d["decide_ns"] / base["decid
                 "against every host rule: gw/engine.c:name_named()\n")
 add("policy", S, "policy_match alone, 10,000 rules", d.get("match_ns"), "%.0f", base.get("match_ns"), "%.0f",
     " 10 rules", "x", ("le", 1.2), why("policy"))
+
+S = "attribution per new flow, 2,000 idle processes, us (attrib_cost)"
+for c, label in (("short", "a new process per connection"), ("long", "one long-lived client")):
+    a = kv(read("attrib.%s.out" % c))
+    w = why("attrib." + c, "attrib")
+    if a and (a.get("wrong", 0) > 0 or a.get("right", 0) == 0):
+        w = "wrong owners: %s" % read("attrib.%s.out" % c).strip()
+        a = {}
+    add("attrib", S, "p50, %s" % label, a.get("p50_us"), "%.1f", None, "", "", None, None, w)
+    add("attrib", S, "p99, %s" % label, a.get("p99_us"), "%.1f", None, "", "", None, ("max", 50), w)
 
 # ------------------------------------------------------------ output
 

@@ -221,8 +221,15 @@ start_og() {
 	logarg="--log"
 	[ -n "${START_NOLOG:-}" ] && logarg="--log-rate"	# "--log-rate N": the caller's flags say where
 	[ -n "${START_NOLOG:-}" ] && LOG=50
-	ip netns exec "$NS" "$OG" run --policy "$T/policy.lua" "$logarg" "$LOG" "$@" \
-	    </dev/null >"$T/$NAME.$tag.out" 2>"$ERR" &
+	# START_NSENTER: into the namespace's network alone, keeping this mount
+	# namespace's /sys (ip netns exec mounts one of its own, without cgroups)
+	if [ -n "${START_NSENTER:-}" ]; then
+		nsenter --net="/run/netns/$NS" "$OG" run --policy "$T/policy.lua" "$logarg" "$LOG" "$@" \
+		    </dev/null >"$T/$NAME.$tag.out" 2>"$ERR" &
+	else
+		ip netns exec "$NS" "$OG" run --policy "$T/policy.lua" "$logarg" "$LOG" "$@" \
+		    </dev/null >"$T/$NAME.$tag.out" 2>"$ERR" &
+	fi
 	OGPID=$!
 	i=0
 	while [ "$i" -lt 100 ]; do
