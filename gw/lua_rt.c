@@ -13,6 +13,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "lua_match.h"
 #include "lua_rt.h"
 
 #define LUART_HOOK_STEP	1000	/* instructions between two calls of the hook */
@@ -38,6 +39,7 @@ struct luart {
 	int		timed_out;	/* the budget gone was the time */
 	int		refused;	/* the allocator said no in this call */
 	char		where[LUA_IDSIZE + 16];	/* where the budget ran out */
+	struct luamatch_meter meter;	/* the pattern matcher's steps */
 	struct luart_stats stats;
 };
 
@@ -95,34 +97,72 @@ elapsed_ms(const struct luart *rt)
 	    (now.tv_nsec - rt->start.tv_nsec) / 1000000);
 }
 
+static void	budget_hook(lua_State *, lua_Debug *);
+
 /*
- * Counts instructions in steps, and looks at the clock at each step: C
- * functions cost time that no instruction count sees.  Once a budget is gone
- * it fires on every instruction, so a script that catches the error with
- * pcall cannot go on.
+ * Charge n instructions (or steps of the pattern matcher) and look at the
+ * clock: C functions cost time that no instruction count sees.  Returns 0
+ * while both budgets last.
  */
+static int
+budget_spend(struct luart *rt, unsigned long n)
+{
+	if (rt->spent >= rt->budget)
+		return -1;
+	rt->spent = n < rt->budget - rt->spent ? rt->spent + n : rt->budget;
+	if (rt->spent < rt->budget &&
+	    (rt->time_ms == 0 || elapsed_ms(rt) < rt->time_ms))
+		return 0;
+	rt->timed_out = rt->spent < rt->budget;
+	rt->spent = rt->budget;
+	return -1;
+}
+
+/*
+ * The budget is gone: note where (the innermost Lua function at or above
+ * level), make the hook fire on every instruction, so that a script that
+ * catches the error with pcall cannot go on, and raise.
+ */
+static int
+budget_gone(lua_State *L, struct luart *rt, int level)
+{
+	lua_Debug ar;
+
+	if (!rt->budget_hit) {
+		rt->budget_hit = 1;
+		for (; lua_getstack(L, level, &ar); level++)
+			if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+				snprintf(rt->where, sizeof(rt->where),
+				    "%s:%d", ar.short_src, ar.currentline);
+				break;
+			}
+		lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+	}
+	lua_pushliteral(L, "instruction budget exhausted");
+	return lua_error(L);
+}
+
+/* Counts instructions in steps of rt->step. */
 static void
 budget_hook(lua_State *L, lua_Debug *ar)
 {
 	struct luart *rt = rt_of(L);
 
-	if (rt->spent < rt->budget) {
-		rt->spent += (unsigned long)rt->step;
-		if (rt->spent < rt->budget &&
-		    (rt->time_ms == 0 || elapsed_ms(rt) < rt->time_ms))
-			return;
-		rt->timed_out = rt->spent < rt->budget;
-		rt->spent = rt->budget;
-	}
-	if (!rt->budget_hit) {
-		rt->budget_hit = 1;
-		if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
-			snprintf(rt->where, sizeof(rt->where), "%s:%d",
-			    ar->short_src, ar->currentline);
-		lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
-	}
-	lua_pushliteral(L, "instruction budget exhausted");
-	lua_error(L);
+	(void)ar;
+	if (budget_spend(rt, (unsigned long)rt->step) == 0)
+		return;
+	budget_gone(L, rt, 0);
+}
+
+/* The pattern matcher's steps, charged as instructions (lua_match.h). */
+static void
+match_charge(lua_State *L, void *ud, unsigned long steps)
+{
+	struct luart *rt = ud;
+
+	if (budget_spend(rt, steps) == 0)
+		return;
+	budget_gone(L, rt, 1);
 }
 
 static int
@@ -442,6 +482,10 @@ luart_setup_cf(lua_State *L)
 	lua_pushcfunction(L, luart_setmetatable);
 	lua_setglobal(L, "setmetatable");
 	wrap(L, LUA_STRLIBNAME, "rep", luart_str_rep);
+	/* also the strings' metatable's __index: the same table */
+	lua_getglobal(L, LUA_STRLIBNAME);
+	luamatch_open(L, -1, &rt_of(L)->meter);
+	lua_pop(L, 1);
 	wrap(L, LUA_TABLIBNAME, "insert", luart_tinsert);
 	wrap(L, LUA_TABLIBNAME, "remove", luart_tremove);
 	wrap(L, LUA_TABLIBNAME, "sort", luart_tsort);
@@ -473,6 +517,8 @@ luart_new(const char *lua_dir, size_t mem_cap, unsigned long instr_budget,
 		goto oom;
 	rt->mem_cap = mem_cap != 0 ? mem_cap : LUART_MEM_DEFAULT;
 	rt->time_ms = LUART_TIME_DEFAULT_MS;
+	rt->meter.charge = match_charge;
+	rt->meter.ud = rt;
 	luart_set_budget(rt, instr_budget);
 	if (lua_dir != NULL && (rt->lua_dir = strdup(lua_dir)) == NULL)
 		goto oom;

@@ -22,8 +22,9 @@
  * string without dump; table, whose insert, remove, sort, concat and move
  * refuse more than 4M elements (C loops no instruction count sees); math;
  * utf8; a print that writes one diagnostic line to stderr; a require that
- * loads lua_dir/NAME.lua.  One call into the string pattern matcher can still
- * run long: the time budget ends the script at its next instructions.
+ * loads lua_dir/NAME.lua.  string.find, match, gmatch and gsub (also as
+ * s:find(...)) are lua_match's, whose steps count as instructions and look at
+ * the clock, so a pattern that backtracks without end stops like a loop.
  */
 struct luart;
 

@@ -184,6 +184,10 @@ expect_rc 0 "check of a good policy" "$OG" check --policy "$T/allow.lua"
 expect_rc 2 "check of a bad policy" "$OG" check --policy "$T/bad.lua"
 expect_grep "$T/err" "bad.lua:3:" "check: FILE:LINE in the error"
 one_line_err "check of a bad policy"
+printf 'local s = string.rep("a", 40)\nlocal m = s:find(string.rep("a*", 12) .. "b")\nreturn {}\n' >"$T/backtrack.lua"
+expect_rc 2 "check of a policy whose pattern backtracks without end" "$OG" check --policy "$T/backtrack.lua"
+expect_grep "$T/err" "backtrack.lua:2: instruction budget" "check: the pattern stops at the budget"
+one_line_err "check of a backtracking pattern"
 expect_rc 2 "check of a missing policy" "$OG" check --policy "$T/none.lua"
 expect_rc 2 "check without --policy" "$OG" check
 for p in rules/*.lua tools/bench/*.lua pcap-tests/*/policy.lua; do

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -537,6 +538,8 @@ static const char check_policy[] =
     "        ctx.flow.dport == 80 and ctx.rule.name == \"c\" then return end\n"
     "      return \"drop\", \"bad ctx\" end,\n"
     "    loops = function(ctx) while true do end end,\n"
+    "    backtracks = function(ctx)\n"
+    "      if ctx.http.host:rep(20):find((\"[a-z.]*\"):rep(12) .. \"!\") then return \"drop\" end end,\n"
     "    junk = function(ctx) return \"maybe\" end,\n"
     "    eats = function(ctx) local t = {} for i = 1, 1e9 do t[i] = string.rep(\"x\", 1048576) .. i end end,\n"
     "    reject = function(ctx) return \"reject\", \"nope\" end,\n"
@@ -615,12 +618,23 @@ static void
 test_check_errors(void **state)
 {
 	struct decision d;
+	time_t t0;
 
 	(void)state;
 	d = check_flow("loops", "", 0, 1);
 	assert_int_equal(d.verdict, VERDICT_DROP);
 	assert_int_equal(d.reason, REASON_CHECK_ERROR);
 	assert_non_null(strstr(d.detail, "budget"));
+	/* a pattern that backtracks on the traffic's bytes: the same budget */
+	t0 = time(NULL);
+	d = check_flow("backtracks", "", 0, 2);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_non_null(strstr(d.detail, "instruction budget of 1000000 exhausted"));
+	assert_true(time(NULL) - t0 < 5);
+	d = check_flow("backtracks", "on_check_error = \"accept\",", 0, 1);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
 	d = check_flow("junk", "", 0, 1);
 	assert_int_equal(d.verdict, VERDICT_DROP);
 	assert_int_equal(d.reason, REASON_CHECK_ERROR);

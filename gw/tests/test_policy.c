@@ -1135,6 +1135,10 @@ test_sandbox_budget(void **state)
 	    "end)\nend\n",
 	    "", err, sizeof(err));
 	assert_non_null(strstr(err, "budget of 10000000 exhausted"));
+	/* so is a pattern that backtracks without end, inside one C call */
+	expect_err("local s = string.rep('a', 40)\n"
+	    "return { x = s:find(string.rep('a*', 12) .. 'b') }\n",
+	    "2: instruction budget of 10000000 exhausted");
 	/* a loop in a module is caught where it spins */
 	write_mod("spin.lua", "while true do end\n");
 	write_text(path, "require 'spin'\nreturn {}\n");
