@@ -75,6 +75,16 @@ static const char *const plain[] = {
 	"getpeername", "setsockopt", "getsockopt", "bind",
 };
 
+/* Argument arg equals v (libseccomp's SCMP_An macros leave datum_b to a
+ * missing initializer, which clang -Wextra warns of). */
+static struct scmp_arg_cmp
+arg_eq(unsigned int arg, scmp_datum_t v)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
+
+	return c;
+}
+
 /* The filter as BPF, in a buffer of ours (libseccomp writes it to an fd). */
 static int
 export_bpf(scmp_filter_ctx ctx, char **out, size_t *outlen)
@@ -127,19 +137,19 @@ sandbox_prepare(char *err, size_t errlen)
 	}
 	/* new sockets: only local ones (syslog reconnects, sock_diag, sd_notify) */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) != 0 ||
+	    arg_eq(0, AF_UNIX))) != 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK))) != 0)
+	    arg_eq(0, AF_NETLINK))) != 0)
 		goto fail;
 	/* isatty() on the log's stream, and nothing else of ioctl */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS))) != 0)
+	    arg_eq(1, TCGETS))) != 0)
 		goto fail;
 	/* a failed worker wakes the main thread with SIGTERM: to ourselves only */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) != 0 ||
+	    arg_eq(0, (scmp_datum_t)getpid()))) != 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) != 0)
+	    arg_eq(0, (scmp_datum_t)getpid()))) != 0)
 		goto fail;
 
 	/* the BPF program, kept so that each thread can load it with prctl */
