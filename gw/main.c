@@ -45,7 +45,7 @@ usage(FILE *fp)
 	    "usage: outgate replay --policy FILE [--local CIDR]... [--mode monitor|enforce]\n"
 	    "                      [--expect FILE] [--log FILE|-] [--meta FILE] [--flows N]\n"
 	    "                      [--quiet] CAPTURE\n"
-	    "       outgate check --policy FILE\n"
+	    "       outgate check --policy FILE [--forward]\n"
 	    "       outgate run --policy FILE [--queue N | --queues A:B] [--rules auto|iptables|nft|none]\n"
 	    "                   [--forward] [--fail-open] [--replace] [--mark-mask HEX]\n"
 	    "                   [--log FILE|-] [--mode monitor|enforce] [--flows N] [--no-seed]\n"
@@ -536,6 +536,7 @@ cmd_top(int argc, char **argv)
 static const struct option check_longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "lua-dir", required_argument, NULL, OPT_LUA_DIR },
+	{ "forward", no_argument, NULL, OPT_FORWARD },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -546,6 +547,7 @@ cmd_check(int argc, char **argv)
 	struct policy *pol = NULL;
 	const char *policy_path = NULL, *lua_flag = NULL;
 	char err[1024];
+	bool forward = false;
 	int ch;
 
 	optind = 1;
@@ -556,6 +558,9 @@ cmd_check(int argc, char **argv)
 			break;
 		case OPT_LUA_DIR:
 			lua_flag = optarg;
+			break;
+		case OPT_FORWARD:
+			forward = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -577,6 +582,13 @@ cmd_check(int argc, char **argv)
 	if (policy_load(&pol, policy_path, find_lua_dir(lua_flag), err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;	/* a bad policy is bad input, as everywhere */
+	}
+	if (forward && pol->nlocal == 0) {
+		/* as outgate run --forward refuses it */
+		diag_warnx("check: %s: --forward needs local_nets (the inside) in the policy",
+		    policy_path);
+		policy_free(pol);
+		return EXIT_USAGE;
 	}
 	printf("%s: ok: mode=%s egress_rules=%zu inbound_rules=%zu local_nets=%zu policy_hash=%s\n",
 	    policy_path, mode_name((int)pol->mode),

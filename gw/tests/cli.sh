@@ -188,6 +188,11 @@ printf 'local s = string.rep("a", 40)\nlocal m = s:find(string.rep("a*", 12) .. 
 expect_rc 2 "check of a policy whose pattern backtracks without end" "$OG" check --policy "$T/backtrack.lua"
 expect_grep "$T/err" "backtrack.lua:2: instruction budget" "check: the pattern stops at the budget"
 one_line_err "check of a backtracking pattern"
+expect_rc 2 "check --forward of a policy without local_nets" "$OG" check --forward --policy "$T/noinside.lua"
+expect_grep "$T/err" "needs local_nets" "check --forward: why"
+one_line_err "check --forward without local_nets"
+expect_rc 0 "check of the same without --forward" "$OG" check --policy "$T/noinside.lua"
+expect_rc 0 "check --forward of the bastion policy" "$OG" check --forward --policy rules/bastion.lua
 expect_rc 2 "check of a missing policy" "$OG" check --policy "$T/none.lua"
 expect_rc 2 "check without --policy" "$OG" check
 for p in rules/*.lua tools/bench/*.lua pcap-tests/*/policy.lua; do

@@ -185,7 +185,7 @@ rm -f "$OUT/tmp/outgate.deb" "$OUT/tmp/dpkg.log" "$OUT/usr/sbin/policy-rc.d"
 # 3. the bastion: its policy, the unit in forward mode, IP forwarding
 step "configure: policy, unit drop-in, forwarding"
 install -m 0640 "$HERE/policy.lua" "$OUT/etc/outgate/policy.lua"
-chroot "$OUT" /usr/sbin/outgate check --policy /etc/outgate/policy.lua >/dev/null ||
+chroot "$OUT" /usr/sbin/outgate check --forward --policy /etc/outgate/policy.lua >/dev/null ||
     die "the bastion policy does not load in the image"
 mkdir -p "$OUT/etc/systemd/system/outgate.service.d"
 cat >"$OUT/etc/systemd/system/outgate.service.d/bastion.conf" <<'EOF'
