@@ -683,19 +683,6 @@ run_check(struct engine *e, struct flow *f, struct decision *d,
 	}
 }
 
-/* Whether some rule's `host` names name (then a query for it may go). */
-static bool
-name_named(const struct policy *pol, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < pol->negress; i++)
-		if (pol->egress[i].nhosts > 0 &&
-		    policy_host_match(&pol->egress[i], name))
-			return true;
-	return false;
-}
-
 /*
  * A DNS message on a flow the inside started to port 53.  An answer (the
  * reply way, on an accepted flow) teaches the DNS table, for the flow's
@@ -734,7 +721,7 @@ dns_packet(struct engine *e, struct flow *f, int fdir, const struct dns_msg *m,
 		snprintf(e->detail, sizeof(e->detail), "query type %u is not A, AAAA "
 		    "or one of dns.qtypes", m->qtype);
 	} else if (!pol->dns.any_name && pol->nhostrules > 0 &&
-	    (m->qname_lossy || !name_named(pol, name))) {
+	    (m->qname_lossy || !policy_names_host(pol, name))) {
 		snprintf(e->detail, sizeof(e->detail), "no host rule names %.256s",
 		    m->qname_lossy ? "a name with odd bytes" : name);
 	} else {

@@ -18,6 +18,7 @@
 #include "lua_rt.h"
 #include "luasrc.h"
 #include "policy.h"
+#include "policy_index.h"
 #include "reason.h"
 
 #define POLICY_MAX_FILE	((size_t)4 << 20)
@@ -1679,6 +1680,9 @@ policy_load(struct policy **out, const char *path, const char *lua_dir,
 	}
 	if (ld.failed)
 		goto fail;
+	if ((p->index = policy_index_new(p->inbound, p->ninbound, p->egress,
+	    p->negress)) == NULL)
+		goto oom;
 	luasrc_free(ld.src);
 	free(ld.names);
 	free(buf);
@@ -1735,6 +1739,7 @@ policy_free(struct policy *p)
 {
 	if (p == NULL)
 		return;
+	policy_index_free(p->index);
 	free_rules(p->inbound, p->ninbound);
 	free_rules(p->egress, p->negress);
 	free(p->local_nets);
@@ -1888,6 +1893,12 @@ policy_host_match(const struct policy_rule *r, const char *name)
 }
 
 bool
+policy_names_host(const struct policy *p, const char *name)
+{
+	return policy_index_named(p->index, name);
+}
+
+bool
 policy_qtype_ok(const struct policy *p, uint16_t t)
 {
 	size_t i;
@@ -1906,12 +1917,18 @@ match(const struct policy *p, bool inbound, const struct flow_key *k,
     int *host_state)
 {
 	const struct policy_rule *rules = inbound ? p->inbound : p->egress;
-	size_t n = inbound ? p->ninbound : p->negress, i;
+	struct policy_index_iter it;
+	long i;
 	int st;
 
 	if (host_state != NULL)
 		*host_state = -1;
-	for (i = 0; i < n; i++) {
+	/*
+	 * Only the rules whose proto, ports and `to` may hold, in rule order:
+	 * the rest would fail below, and give no host_state either.
+	 */
+	policy_index_find(p->index, inbound, k, &it);
+	while ((i = policy_index_next(&it)) >= 0) {
 		const struct policy_rule *r = &rules[i];
 
 		if (r->proto != POLICY_PROTO_ANY && r->proto != k->proto)

@@ -94,6 +94,7 @@ void	policy_subject_copy(struct policy_subject *dst,
     const struct policy_subject *src, struct policy_subject_store *st);
 
 struct luart;
+struct policy_index;
 
 struct policy {
 	char		*path;
@@ -112,6 +113,7 @@ struct policy {
 	struct policy_dns dns;
 	size_t		nhostrules;	/* egress rules with `host` */
 	uint64_t	enforce_always;	/* bit r: reason r is enforced in monitor mode too */
+	struct policy_index *index;	/* the rules by address, port and name; owned */
 };
 
 /*
@@ -157,6 +159,11 @@ int	policy_match_names(const struct policy *p, const struct flow_key *k,
 
 /* Whether name (lower-case, no trailing dot) matches one of r's `host` patterns. */
 bool	policy_host_match(const struct policy_rule *r, const char *name);
+/*
+ * Whether some egress rule's `host` patterns match name (then a query for it
+ * may go).  Costs one hash probe a label, however many rules and names.
+ */
+bool	policy_names_host(const struct policy *p, const char *name);
 /* Whether the policy lets a query of type t out (A, AAAA, and dns.qtypes). */
 bool	policy_qtype_ok(const struct policy *p, uint16_t t);
 

@@ -255,10 +255,10 @@ for n in (100, 1000, 10000):
 d = pc.get(10000, {})
 if d.get("decide_ns") and base.get("decide_ns") and d["decide_ns"] / base["decide_ns"] > 1.2:
     with open(os.path.join(T, "notes"), "a") as f:
-        f.write("policy lookup is not flat: every rule is tried in turn, gw/policy.c:match() "
-                "(policy_match, policy_match_names), each rule's ports, addresses and names "
-                "in turn too (in_ports, in_cidrs, policy_host_match); a DNS query's name "
-                "against every host rule: gw/engine.c:name_named()\n")
+        f.write("policy lookup is not flat: gw/policy_index.c gives the rules filed under the "
+                "flow's destination prefixes and port, then gw/policy.c:match() runs every check "
+                "on each of them in turn (rules under one prefix and port, rules with more than "
+                "16 ports, and host rules' DNS table lookups are linear)\n")
 add("policy", S, "policy_match alone, 10,000 rules", d.get("match_ns"), "%.0f", base.get("match_ns"), "%.0f",
     " 10 rules", "x", ("le", 1.2), why("policy"))
 
