@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct cursor {
 	const uint8_t	*pos;
@@ -101,12 +102,10 @@ cur_le32(struct cursor *c, uint32_t *v)
 static inline int
 cur_bytes(struct cursor *c, void *dst, size_t n)
 {
-	size_t i;
-
 	if (n > cur_left(c))
 		return -1;
-	for (i = 0; i < n; i++)
-		((uint8_t *)dst)[i] = c->pos[i];
+	if (n > 0)
+		memcpy(dst, c->pos, n);	/* n is often a constant: a move or two */
 	c->pos += n;
 	return 0;
 }

@@ -1173,10 +1173,26 @@ decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
 }
 
 void
+engine_prefetch(struct engine *e, const struct pkt *p)
+{
+	struct flow_key k;
+
+	/* the packets decide() looks up by their own 5-tuple */
+	if (p->status != PKT_OK || (p->frag && p->frag_off != 0) ||
+	    (is_icmp(p->proto) && p->icmp_error))
+		return;
+	key_from_pkt(&k, p);
+	flow_prefetch(e->flows, &k);
+}
+
+void
 engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
     uint64_t now_us, struct decision *d)
 {
-	memset(d, 0, sizeof(*d));
+	static const struct decision zero;
+
+	/* a copy of zeros, not memset: a few vector stores, no rep stos */
+	*d = zero;
 	d->rule_ref = -1;
 	e->now = now_us;
 	/* first, so that a flow past its time holds nothing for this decision */

@@ -105,6 +105,13 @@ void	engine_decide(struct engine *e, const struct pkt *p, enum engine_hint hint,
     uint64_t now_us, struct decision *d);
 
 /*
+ * A hint from a source that reads ahead (replay): p is the next packet to
+ * decide.  Its flow's place in the table starts loading now; no decision
+ * changes.
+ */
+void	engine_prefetch(struct engine *e, const struct pkt *p);
+
+/*
  * The kernel holds the decision on d's flow from now on (the live gateway
  * marked its connection): the table may give its slot to any new flow.
  */

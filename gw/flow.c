@@ -37,6 +37,7 @@
  * live session instead of the dead flows.  The least recently seen flow of a
  * class is the oldest of its tier heads.
  */
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include <stdint.h>
@@ -86,65 +87,76 @@ struct lru {
 	uint32_t	head, tail;	/* least recently seen at head */
 };
 
+#define NLIST		(FLOW_NCLASS * NTIER)
+#define MEMO_LOOKUP	0
+#define MEMO_PREFETCH	1
+#define LIST_OF(cls, tier)	((cls) * NTIER + (tier))
+
 struct flow_table {
 	struct flow	*slots;
 	uint32_t	*buckets;	/* hash chain heads */
 	uint32_t	mask;		/* bucket count - 1 */
 	uint32_t	free_head;	/* free list, linked through hnext */
-	struct lru	lru[FLOW_NCLASS][NTIER];
+	struct lru	lru[NLIST];	/* by LIST_OF(class, tier) */
 	uint64_t	k0, k1;		/* hash key */
+	/*
+	 * Keys hashed already, with their hashes: [MEMO_LOOKUP] the one
+	 * flow_lookup hashed last (the engine creates the flow it did not
+	 * find with the same key), [MEMO_PREFETCH] the one flow_prefetch was
+	 * given (the next lookup's, as a rule).  Each key is hashed once.
+	 */
+	struct memo {
+		struct flow_key	key;
+		uint32_t	hash;
+		bool		valid;
+	}		memo[2];
+	/*
+	 * No list head's deadline is earlier (it may be later): until the
+	 * clock passes it nothing has expired, and the heads need no look.
+	 */
+	uint64_t	head_deadline;
 	uint64_t	next_id;
 	flow_end_fn	*on_end;
 	void		*on_end_arg;
 	struct flow_stats st;
 };
 
-/* SipHash-1-3: keyed, so that outside hosts cannot aim at one chain. */
-static uint64_t
-rotl(uint64_t x, int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void
-sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl(v[1], 13) ^ v[0];
-	v[0] = rotl(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = rotl(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = rotl(v[1], 17) ^ v[2];
-	v[2] = rotl(v[2], 32);
-}
+/*
+ * SipHash-1-3: keyed, so that outside hosts cannot aim at one chain.  The
+ * state is four locals, not an array, so that it stays in registers.
+ */
+#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3) do {					\
+	v0 += v1; v1 = ROTL(v1, 13) ^ v0; v0 = ROTL(v0, 32);		\
+	v2 += v3; v3 = ROTL(v3, 16) ^ v2;				\
+	v0 += v3; v3 = ROTL(v3, 21) ^ v0;				\
+	v2 += v1; v1 = ROTL(v1, 17) ^ v2; v2 = ROTL(v2, 32);		\
+} while (0)
 
 static uint64_t
 siphash13(uint64_t k0, uint64_t k1, const uint64_t *m, size_t nwords)
 {
-	uint64_t v[4], b;
+	uint64_t v0, v1, v2, v3, b;
 	size_t i;
 
-	v[0] = k0 ^ 0x736f6d6570736575ULL;
-	v[1] = k1 ^ 0x646f72616e646f6dULL;
-	v[2] = k0 ^ 0x6c7967656e657261ULL;
-	v[3] = k1 ^ 0x7465646279746573ULL;
+	v0 = k0 ^ 0x736f6d6570736575ULL;
+	v1 = k1 ^ 0x646f72616e646f6dULL;
+	v2 = k0 ^ 0x6c7967656e657261ULL;
+	v3 = k1 ^ 0x7465646279746573ULL;
 	for (i = 0; i < nwords; i++) {
-		v[3] ^= m[i];
-		sipround(v);
-		v[0] ^= m[i];
+		v3 ^= m[i];
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m[i];
 	}
 	b = (uint64_t)(nwords * 8) << 56;
-	v[3] ^= b;
-	sipround(v);
-	v[0] ^= b;
-	v[2] ^= 0xff;
-	sipround(v);
-	sipround(v);
-	sipround(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
+	v3 ^= b;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 static uint64_t
@@ -176,20 +188,46 @@ key_copy(struct flow_key *dst, const struct flow_key *src)
 	dst->proto = src->proto;
 }
 
+/* addr_eq, here so that it inlines into the lookup: 4 bytes for IPv4, else 16. */
+static inline bool
+same_addr(const struct addr *a, const struct addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == 4)
+		return memcmp(a->b, b->b, 4) == 0;
+	return memcmp(a->b, b->b, 16) == 0;
+}
+
 /*
  * Hash the two endpoints in a canonical order (the smaller (addr, port)
- * first), so that both orientations of a key land in the same bucket.
- * Only the bytes addr_eq compares are hashed: equal keys hash equal.
+ * first), so that both orientations of a key hash alike.  Only the bytes
+ * addr_eq compares are hashed: equal keys hash equal.  A key of two IPv4
+ * addresses fits in two words, which saves three of SipHash's rounds.
  */
 static uint32_t
-key_bucket(const struct flow_table *t, const struct flow_key *k)
+key_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	const struct addr *lo = &k->src, *hi = &k->dst;
 	uint16_t lport = k->sport, hport = k->dport;
+	uint32_t s4, d4;
 	uint64_t w[5];
 	uint8_t buf[40];
 	int c;
 
+	if (k->src.family == 4 && k->dst.family == 4) {
+		memcpy(&s4, k->src.b, 4);
+		memcpy(&d4, k->dst.b, 4);
+		if (s4 > d4 || (s4 == d4 && k->sport > k->dport)) {
+			w[0] = (uint64_t)d4 << 32 | s4;
+			w[1] = (uint64_t)k->dport << 48 | (uint64_t)k->sport << 32;
+		} else {
+			w[0] = (uint64_t)s4 << 32 | d4;
+			w[1] = (uint64_t)k->sport << 48 | (uint64_t)k->dport << 32;
+		}
+		w[1] |= (uint64_t)k->proto << 8 | 4;
+		return (uint32_t)siphash13(t->k0, t->k1, w, 2);
+	}
 	c = addr_cmp(&k->src, &k->dst);
 	if (c > 0 || (c == 0 && k->sport > k->dport)) {
 		lo = &k->dst;
@@ -206,26 +244,39 @@ key_bucket(const struct flow_table *t, const struct flow_key *k)
 	memcpy(buf + 8, lo->b, addr_len(lo));
 	memcpy(buf + 24, hi->b, addr_len(hi));
 	memcpy(w, buf, sizeof(w));
-	return (uint32_t)siphash13(t->k0, t->k1, w, 5) & t->mask;
+	return (uint32_t)siphash13(t->k0, t->k1, w, 5);
 }
 
 /* Does f's key match k in either orientation?  Sets *dir when it does. */
-static bool
+static inline bool
 key_match(const struct flow_key *fk, const struct flow_key *k, int *dir)
 {
 	if (fk->proto != k->proto)
 		return false;
 	if (fk->sport == k->sport && fk->dport == k->dport &&
-	    addr_eq(&fk->src, &k->src) && addr_eq(&fk->dst, &k->dst)) {
+	    same_addr(&fk->src, &k->src) && same_addr(&fk->dst, &k->dst)) {
 		*dir = FLOW_DIR_ORIG;
 		return true;
 	}
 	if (fk->sport == k->dport && fk->dport == k->sport &&
-	    addr_eq(&fk->src, &k->dst) && addr_eq(&fk->dst, &k->src)) {
+	    same_addr(&fk->src, &k->dst) && same_addr(&fk->dst, &k->src)) {
 		*dir = FLOW_DIR_REPLY;
 		return true;
 	}
 	return false;
+}
+
+/* key_hash, or the hash kept of k when it was hashed just before. */
+static uint32_t
+key_hash_memo(const struct flow_table *t, const struct flow_key *k)
+{
+	int d, i;
+
+	/* both orientations hash alike: a memo serves either */
+	for (i = 0; i < 2; i++)
+		if (t->memo[i].valid && key_match(&t->memo[i].key, k, &d))
+			return t->memo[i].hash;
+	return key_hash(t, k);
 }
 
 static enum tier
@@ -268,6 +319,24 @@ flow_expired(const struct flow *f, uint64_t now_us)
 	return now_us > f->last_us && now_us - f->last_us > flow_timeout_us(f);
 }
 
+/* When f's idle timeout passes: it has expired at any later now_us. */
+static uint64_t
+flow_deadline(const struct flow *f)
+{
+	uint64_t to = flow_timeout_us(f);
+
+	return f->last_us > UINT64_MAX - to ? UINT64_MAX : f->last_us + to;
+}
+
+static void
+head_deadline_lower(struct flow_table *t, const struct flow *f)
+{
+	uint64_t dl = flow_deadline(f);
+
+	if (dl < t->head_deadline)
+		t->head_deadline = dl;
+}
+
 static uint32_t
 slot_index(const struct flow_table *t, const struct flow *f)
 {
@@ -286,11 +355,13 @@ slot_valid(const struct flow_table *t, const struct flow *f)
 	return f->cls < FLOW_NCLASS;
 }
 
+/* The slot keeps its key's hash: leaving the chain costs no SipHash. */
 static void
-hash_insert(struct flow_table *t, uint32_t idx)
+hash_insert(struct flow_table *t, uint32_t idx, uint32_t h)
 {
-	uint32_t b = key_bucket(t, &t->slots[idx].key);
+	uint32_t b = h & t->mask;
 
+	t->slots[idx].hash = h;
 	t->slots[idx].hnext = t->buckets[b];
 	t->buckets[b] = idx;
 }
@@ -298,7 +369,7 @@ hash_insert(struct flow_table *t, uint32_t idx)
 static void
 hash_remove(struct flow_table *t, uint32_t idx)
 {
-	uint32_t *pp = &t->buckets[key_bucket(t, &t->slots[idx].key)];
+	uint32_t *pp = &t->buckets[t->slots[idx].hash & t->mask];
 
 	while (*pp != NIL) {
 		if (*pp == idx) {
@@ -314,41 +385,42 @@ static void
 lru_append(struct flow_table *t, uint32_t idx)
 {
 	struct flow *f = &t->slots[idx];
-	struct lru *l = &t->lru[f->cls][flow_tier(f)];
+	struct lru *l;
 
+	f->lru = (uint8_t)LIST_OF(f->cls, flow_tier(f));
+	l = &t->lru[f->lru];
 	f->lnext = NIL;
 	f->lprev = l->tail;
-	if (l->tail != NIL)
+	if (l->tail != NIL) {
 		t->slots[l->tail].lnext = idx;
-	else
+	} else {
 		l->head = idx;
+		head_deadline_lower(t, f);
+	}
 	l->tail = idx;
 }
 
 /*
- * Unlink without trusting that f's class and state still name the list it
- * was put on: a head or tail is found by looking at every list's ends.
+ * Unlink from the list f was put on, which f->lru names: its class and
+ * state may have changed since (the engine and tests write tcp_state).
  */
 static void
 lru_unlink(struct flow_table *t, uint32_t idx)
 {
 	struct flow *f = &t->slots[idx];
-	struct lru *l;
-	size_t i;
+	struct lru *l = &t->lru[f->lru];
 
-	if (f->lprev != NIL)
+	if (f->lprev != NIL) {
 		t->slots[f->lprev].lnext = f->lnext;
+	} else {
+		l->head = f->lnext;
+		if (f->lnext != NIL)
+			head_deadline_lower(t, &t->slots[f->lnext]);
+	}
 	if (f->lnext != NIL)
 		t->slots[f->lnext].lprev = f->lprev;
-	if (f->lprev == NIL || f->lnext == NIL) {
-		for (i = 0; i < FLOW_NCLASS * NTIER; i++) {
-			l = &t->lru[i / NTIER][i % NTIER];
-			if (l->head == idx)
-				l->head = f->lnext;
-			if (l->tail == idx)
-				l->tail = f->lprev;
-		}
-	}
+	else
+		l->tail = f->lprev;
 	f->lprev = f->lnext = NIL;
 }
 
@@ -364,36 +436,53 @@ free_push(struct flow_table *t, uint32_t idx)
 static void
 flow_remove(struct flow_table *t, uint32_t idx)
 {
+	struct lru *l = &t->lru[t->slots[idx].lru];
+	bool head = l->head == idx;
+
 	hash_remove(t, idx);
 	lru_unlink(t, idx);
+	/*
+	 * A full table takes its flows from the list heads one after another:
+	 * fetch the next one's chain head now, while this one's hook runs.
+	 */
+	if (head && l->head != NIL)
+		__builtin_prefetch(&t->buckets[t->slots[l->head].hash & t->mask]);
 	t->st.active--;
 	if (t->on_end != NULL)
 		t->on_end(&t->slots[idx], t->on_end_arg);
 	free_push(t, idx);
 }
 
-/* The expired tier head with the earliest deadline, or NIL. */
+/*
+ * The expired tier head with the earliest deadline, or NIL.  Called for
+ * every packet (flow_expire): most calls end at head_deadline.
+ */
 static uint32_t
-oldest_expired(const struct flow_table *t, uint64_t now_us)
+oldest_expired(struct flow_table *t, uint64_t now_us)
 {
 	const struct flow *f;
-	uint64_t dl, best_dl = UINT64_MAX;
+	uint64_t dl, best_dl = UINT64_MAX, min_dl = UINT64_MAX;
 	uint32_t idx, best = NIL;
 	size_t i;
 
-	for (i = 0; i < FLOW_NCLASS * NTIER; i++) {
-		idx = t->lru[i / NTIER][i % NTIER].head;
+	if (now_us <= t->head_deadline)
+		return NIL;
+	for (i = 0; i < NLIST; i++) {
+		idx = t->lru[i].head;
 		if (idx == NIL)
 			continue;
 		f = &t->slots[idx];
+		dl = flow_deadline(f);
+		if (dl < min_dl)
+			min_dl = dl;
 		if (!flow_expired(f, now_us))
 			continue;
-		dl = f->last_us + flow_timeout_us(f);
 		if (best == NIL || dl < best_dl) {
 			best = idx;
 			best_dl = dl;
 		}
 	}
+	t->head_deadline = min_dl;
 	return best;
 }
 
@@ -405,7 +494,7 @@ class_lru(const struct flow_table *t, int cls)
 	size_t i;
 
 	for (i = 0; i < NTIER; i++) {
-		idx = t->lru[cls][i].head;
+		idx = t->lru[LIST_OF(cls, i)].head;
 		if (idx == NIL)
 			continue;
 		if (best == NIL ||
@@ -446,21 +535,46 @@ slot_take(struct flow_table *t, enum flow_class cls, uint64_t now_us)
 	return idx;
 }
 
+#define HUGE_PAGE	((size_t)2 << 20)
+
+/*
+ * calloc, but an array of 2 MiB or more goes on huge pages where the
+ * kernel gives them (madvise): lookups land anywhere in the slots and
+ * buckets, and with 4 KiB pages each would miss the TLB too.
+ */
+static void *
+table_calloc(size_t n, size_t size)
+{
+	void *p;
+	size_t len;
+
+	if (n > SIZE_MAX / size)
+		return NULL;
+	len = n * size;
+	if (len < HUGE_PAGE)
+		return calloc(n, size);
+	if (posix_memalign(&p, HUGE_PAGE, len) != 0)
+		return NULL;
+	(void)madvise(p, len, MADV_HUGEPAGE);	/* a hint: 4 KiB pages do too */
+	memset(p, 0, len);
+	return p;
+}
+
 static struct flow_table *
 table_new(size_t capacity, uint64_t k0, uint64_t k1)
 {
 	struct flow_table *t;
-	size_t nb, i, j;
+	size_t nb, i;
 
 	if (capacity == 0 || capacity > CAPACITY_MAX)
 		return NULL;
-	for (nb = 1; nb < capacity; nb <<= 1)
+	for (nb = 1; nb < 2 * capacity; nb <<= 1)
 		;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if ((t->slots = calloc(capacity, sizeof(*t->slots))) == NULL)
+	if ((t->slots = table_calloc(capacity, sizeof(*t->slots))) == NULL)
 		goto fail;
-	if ((t->buckets = calloc(nb, sizeof(*t->buckets))) == NULL)
+	if ((t->buckets = table_calloc(nb, sizeof(*t->buckets))) == NULL)
 		goto fail;
 	for (i = 0; i < nb; i++)
 		t->buckets[i] = NIL;
@@ -471,11 +585,11 @@ table_new(size_t capacity, uint64_t k0, uint64_t k1)
 		t->slots[i - 1].lprev = t->slots[i - 1].lnext = NIL;
 		free_push(t, (uint32_t)(i - 1));
 	}
-	for (i = 0; i < FLOW_NCLASS; i++)
-		for (j = 0; j < NTIER; j++)
-			t->lru[i][j].head = t->lru[i][j].tail = NIL;
+	for (i = 0; i < NLIST; i++)
+		t->lru[i].head = t->lru[i].tail = NIL;
 	t->k0 = k0;
 	t->k1 = k1;
+	t->head_deadline = UINT64_MAX;
 	t->next_id = 1;
 	t->st.capacity = capacity;
 	return t;
@@ -511,8 +625,8 @@ flow_recent(const struct flow_table *t, const struct flow **out, size_t n)
 	size_t have = 0, i, seen, j;
 	uint32_t idx;
 
-	for (i = 0; i < FLOW_NCLASS * NTIER && n > 0; i++) {
-		idx = t->lru[i / NTIER][i % NTIER].tail;
+	for (i = 0; i < NLIST && n > 0; i++) {
+		idx = t->lru[i].tail;
 		for (seen = 0; idx != NIL && seen < n; seen++) {
 			const struct flow *f = &t->slots[idx];
 
@@ -535,13 +649,14 @@ flow_foreach(struct flow_table *t, flow_visit_fn *fn, void *arg)
 	uint32_t idx, next;
 	size_t i;
 
-	for (i = 0; i < FLOW_NCLASS * NTIER; i++) {
-		idx = t->lru[i / NTIER][i % NTIER].head;
+	for (i = 0; i < NLIST; i++) {
+		idx = t->lru[i].head;
 		for (; idx != NIL; idx = next) {
 			next = t->slots[idx].lnext;
 			fn(&t->slots[idx], arg);
 		}
 	}
+	t->head_deadline = 0;	/* fn may have changed a head's tcp_state */
 }
 
 static void
@@ -569,12 +684,16 @@ flow_lookup(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
     int *dir)
 {
 	struct flow *f;
-	uint32_t idx;
+	uint32_t idx, h;
 	int d;
 
-	for (idx = t->buckets[key_bucket(t, k)]; idx != NIL; idx = f->hnext) {
+	h = key_hash_memo(t, k);
+	t->memo[MEMO_LOOKUP].key = *k;
+	t->memo[MEMO_LOOKUP].hash = h;
+	t->memo[MEMO_LOOKUP].valid = true;
+	for (idx = t->buckets[h & t->mask]; idx != NIL; idx = f->hnext) {
 		f = &t->slots[idx];
-		if (!key_match(&f->key, k, &d))
+		if (f->hash != h || !key_match(&f->key, k, &d))
 			continue;
 		if (flow_expired(f, now_us)) {
 			t->st.expired++;
@@ -588,19 +707,32 @@ flow_lookup(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
 	return NULL;
 }
 
+void
+flow_prefetch(struct flow_table *t, const struct flow_key *k)
+{
+	uint32_t h = key_hash_memo(t, k);
+
+	t->memo[MEMO_PREFETCH].key = *k;
+	t->memo[MEMO_PREFETCH].hash = h;
+	t->memo[MEMO_PREFETCH].valid = true;
+	__builtin_prefetch(&t->buckets[h & t->mask]);
+}
+
 struct flow *
 flow_create(struct flow_table *t, const struct flow_key *k,
     enum flow_origin origin, enum flow_class cls, uint64_t now_us)
 {
+	static const struct flow zero;
 	struct flow *f;
-	uint32_t idx;
+	uint32_t idx, h;
 
 	if ((unsigned)cls >= FLOW_NCLASS)
 		return NULL;
+	h = key_hash_memo(t, k);
 	if ((idx = slot_take(t, cls, now_us)) == NIL)
 		return NULL;
 	f = &t->slots[idx];
-	memset(f, 0, sizeof(*f));
+	*f = zero;	/* a copy of zeros: vector stores, where memset is rep stos */
 	key_copy(&f->key, k);
 	f->id = t->next_id++;
 	f->first_us = f->last_us = now_us;
@@ -608,7 +740,7 @@ flow_create(struct flow_table *t, const struct flow_key *k,
 	f->cls = (uint8_t)cls;
 	f->tcp_state = FLOW_TCP_NONE;
 	f->rule = -1;
-	hash_insert(t, idx);
+	hash_insert(t, idx, h);
 	lru_append(t, idx);
 	t->st.created++;
 	t->st.active++;

@@ -88,6 +88,8 @@ struct flow {
 	/* table internals: hash chain and per-class LRU list, by slot index */
 	uint32_t	hnext;
 	uint32_t	lprev, lnext;
+	uint32_t	hash;		/* of the key, the same both ways: its chain */
+	uint8_t		lru;		/* the LRU list it is on */
 };
 
 struct flow_stats {
@@ -120,6 +122,12 @@ void	flow_table_free(struct flow_table *t);
  */
 struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k,
     uint64_t now_us, int *dir);
+
+/*
+ * A hint, for a source that reads ahead (replay): the lookup of k comes
+ * soon.  Hashes k once for it and starts loading its chain from memory.
+ */
+void	flow_prefetch(struct flow_table *t, const struct flow_key *k);
 
 /*
  * Create a flow whose initiator sent k.  Returns NULL when the table is full

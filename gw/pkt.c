@@ -138,12 +138,14 @@ pkt_decode(struct pkt *p, int link, const uint8_t *data, size_t caplen,
     size_t wirelen)
 {
 	static const uint8_t none[1];
+	static const struct pkt zero;
 	struct cursor c, v;
 	size_t wire;
 	uint8_t b;
 	int ver;
 
-	memset(p, 0, sizeof(*p));
+	/* a copy, not memset: compilers make this a few vector stores */
+	*p = zero;
 	if (data == NULL) {
 		/* no arithmetic on a null pointer, even + 0 */
 		data = none;

@@ -1319,6 +1319,50 @@ test_offloaded_flows_give_way(void **state)
 	fixture_free(fx);
 }
 
+
+/*
+ * engine_prefetch is a hint: deciding the same packets with a prefetch of
+ * the next one (as replay does), of an unrelated one, or of a packet that
+ * failed to decode before each decision gives the same decisions, also
+ * when a small table evicts.
+ */
+static void
+test_prefetch_changes_nothing(void **state)
+{
+	struct fixture *plain = fixture_new(policy_text, -1, 4);
+	struct fixture *hinted = fixture_new(policy_text, -1, 4);
+	struct pkt seq[24], other, bad;
+	struct decision a, b;
+	char host[32];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		snprintf(host, sizeof(host), "10.1.0.%zu", i + 1);
+		seq[n++] = mk(host, (uint16_t)(40000 + i), "198.51.100.10", 443, 6, SYN);
+		seq[n++] = mk("198.51.100.10", 443, host, (uint16_t)(40000 + i), 6, SYN | ACK);
+		seq[n++] = mk(host, (uint16_t)(40000 + i), "203.0.113.5", 53, 17, 0);
+		seq[n++] = mk("192.0.2.9", 5555, host, 22, 6, SYN);
+	}
+	other = mk("10.1.0.200", 1234, "198.51.100.99", 443, 6, SYN);
+	bad = mk("10.1.0.1", 1, "198.51.100.10", 443, 6, SYN);
+	bad.status = PKT_TRUNCATED;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			engine_prefetch(hinted->e, &seq[i + 1]);
+		engine_prefetch(hinted->e, i % 2 ? &other : &bad);
+		a = run(plain, &seq[i], T0 + i * SEC);
+		b = run(hinted, &seq[i], T0 + i * SEC);
+		assert_int_equal(a.verdict, b.verdict);
+		assert_int_equal(a.reason, b.reason);
+		assert_int_equal(a.flow_id, b.flow_id);
+		assert_int_equal(a.new_flow, b.new_flow);
+		assert_int_equal(a.dir, b.dir);
+	}
+	fixture_free(plain);
+	fixture_free(hinted);
+}
+
 int
 main(void)
 {
@@ -1344,6 +1388,7 @@ main(void)
 		cmocka_unit_test(test_rule_mode_and_enforce_always),
 		cmocka_unit_test(test_check_no_slot),
 		cmocka_unit_test(test_reset_frees_slot),
+		cmocka_unit_test(test_prefetch_changes_nothing),
 		cmocka_unit_test(test_tcp_overlap),
 		cmocka_unit_test(test_fragment_of_checked_flow),
 		cmocka_unit_test(test_icmp_check),

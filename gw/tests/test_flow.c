@@ -1,6 +1,7 @@
 /*
  * test_flow.c - unit tests of the flow table: lookup both ways, eviction
- * classes, timeouts, the TCP tracker.  Uses a fixed seed and a fake clock.
+ * classes, timeouts, the TCP tracker, the hashes kept between calls and the
+ * expiry bound.  Uses a fixed seed and a fake clock.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1188,6 +1189,136 @@ test_recent(void **state)
 	flow_table_free(t);
 }
 
+
+static void
+close_it(struct flow *f, void *arg)
+{
+	(void)arg;
+	f->tcp_state = FLOW_TCP_CLOSED;
+}
+
+/*
+ * The hash kept for a key (flow_lookup's, flow_prefetch's) serves only that
+ * key, either way round; any other key is hashed afresh and found again.
+ */
+static void
+test_hash_memo(void **state)
+{
+	struct flow_table *t = table(64);
+	struct flow_key a, b, c, r, v6;
+	struct flow *fa, *fb, *fc, *f6;
+	int dir;
+
+	(void)state;
+	nkey(&a, 1, TCP);
+	nkey(&b, 2, TCP);
+	nkey(&c, 3, UDP);
+	mkkey(&v6, "2001:db8::1", 5000, "2001:db8::2", 443, TCP);
+	/* prefetch a, look up b: create a from the prefetch, b from the lookup */
+	flow_prefetch(t, &a);
+	assert_null(find(t, &b, T0, NULL));
+	fa = flow_create(t, &a, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0);
+	fb = flow_create(t, &b, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0);
+	/* c was never looked up or prefetched: hashed at creation */
+	fc = flow_create(t, &c, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0);
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_non_null(fc);
+	/* the reply's prefetch serves the flow created by the original */
+	reverse(&r, &v6);
+	flow_prefetch(t, &r);
+	f6 = flow_create(t, &v6, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0);
+	assert_non_null(f6);
+	assert_ptr_equal(find(t, &a, T0, &dir), fa);
+	assert_int_equal(dir, FLOW_DIR_ORIG);
+	assert_ptr_equal(find(t, &b, T0, NULL), fb);
+	assert_ptr_equal(find(t, &c, T0, NULL), fc);
+	assert_ptr_equal(find(t, &r, T0, &dir), f6);
+	assert_int_equal(dir, FLOW_DIR_REPLY);
+	assert_ptr_equal(find(t, &v6, T0, &dir), f6);
+	assert_int_equal(dir, FLOW_DIR_ORIG);
+	/* the keys differ only by a port: the memo of one is not the other's */
+	b.sport++;
+	flow_prefetch(t, &b);
+	assert_null(find(t, &b, T0, NULL));
+	flow_table_free(t);
+}
+
+/*
+ * A flow leaves its LRU list by what it was put on, not by its state now:
+ * here a head's and a middle flow's tcp_state are written from outside,
+ * then the head deleted; the rest are still evicted oldest first.
+ */
+static void
+test_unlink_after_state_write(void **state)
+{
+	struct flow_table *t = table(3);
+	struct flow_key k;
+	struct flow *a, *b;
+	const struct flow *out[4];
+
+	(void)state;
+	fill(t, 0, 3, FLOW_CLASS_OUTBOUND, T0);	/* TCP NONE, seen T0 .. T0+2 s */
+	nkey(&k, 0, TCP);
+	a = find(t, &k, T0 + 3 * SEC, NULL);
+	nkey(&k, 1, TCP);
+	b = find(t, &k, T0 + 3 * SEC, NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	a->tcp_state = FLOW_TCP_SYN_SENT;
+	b->tcp_state = FLOW_TCP_CLOSED;
+	flow_delete(t, a);
+	fill(t, 3, 1, FLOW_CLASS_OUTBOUND, T0);	/* the free slot */
+	fill(t, 4, 1, FLOW_CLASS_OUTBOUND, T0);	/* full: evicts flow 1 */
+	assert_false(present(t, 1, T0 + 5 * SEC));
+	assert_true(present(t, 2, T0 + 5 * SEC));
+	assert_true(present(t, 3, T0 + 5 * SEC));
+	assert_true(present(t, 4, T0 + 5 * SEC));
+	fill(t, 5, 1, FLOW_CLASS_OUTBOUND, T0);	/* then flow 2 */
+	assert_false(present(t, 2, T0 + 6 * SEC));
+	assert_int_equal(flow_recent(t, out, 4), 3);
+	assert_int_equal(out[0]->key.src.b[3], 5);
+	assert_int_equal(out[2]->key.src.b[3], 3);
+	flow_table_free(t);
+}
+
+/*
+ * flow_expire looks at the list heads only once the earliest deadline
+ * among them has passed; that bound must follow every change of a head:
+ * a new head with an earlier deadline (the clock stepped back), and a
+ * state that flow_foreach changed.
+ */
+static void
+test_expire_deadline_follows_heads(void **state)
+{
+	struct flow_table *t = table(8);
+	struct flow_key k;
+	struct flow *a, *f;
+
+	(void)state;
+	/* a seen at T0+20 s, then b at T0 (the clock stepped back): b is behind a */
+	nkey(&k, 0, UDP);
+	a = flow_create(t, &k, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0 + 20 * SEC);
+	nkey(&k, 1, UDP);
+	assert_non_null(flow_create(t, &k, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0));
+	assert_int_equal(flow_expire(t, T0 + SEC, 10), 0);	/* a's head: T0+50 s */
+	flow_delete(t, a);
+	/* b, the head now, is past its 30 s at T0+31 s */
+	assert_int_equal(flow_expire(t, T0 + 31 * SEC, 10), 1);
+
+	/* an established flow, 24 h; closed by a visitor: 10 s */
+	nkey(&k, 2, TCP);
+	f = flow_create(t, &k, FLOW_ORIGIN_INSIDE, FLOW_CLASS_OUTBOUND, T0 + 40 * SEC);
+	flow_update(t, f, FLOW_DIR_ORIG, SYN, 60, T0 + 40 * SEC);
+	flow_update(t, f, FLOW_DIR_REPLY, SYN | ACK, 60, T0 + 40 * SEC);
+	flow_update(t, f, FLOW_DIR_ORIG, ACK, 52, T0 + 40 * SEC);
+	assert_int_equal(f->tcp_state, FLOW_TCP_ESTABLISHED);
+	assert_int_equal(flow_expire(t, T0 + 41 * SEC, 10), 0);
+	flow_foreach(t, close_it, NULL);
+	assert_int_equal(flow_expire(t, T0 + 51 * SEC, 10), 1);
+	flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -1227,6 +1358,9 @@ main(void)
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_stray_pointer),
 		cmocka_unit_test(test_recent),
+		cmocka_unit_test(test_hash_memo),
+		cmocka_unit_test(test_unlink_after_state_write),
+		cmocka_unit_test(test_expire_deadline_follows_heads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
