@@ -88,8 +88,13 @@ struct lru {
 };
 
 #define NLIST		(FLOW_NCLASS * NTIER)
-#define MEMO_LOOKUP	0
-#define MEMO_PREFETCH	1
+/*
+ * flow_prefetch keeps the hashes of its last MEMO_RING keys: a source reads
+ * up to that many frames ahead.  MEMO_STAGE2 prefetches after a key's chain
+ * head was asked for, the head's slot is (the head has arrived by then).
+ */
+#define MEMO_RING	16
+#define MEMO_STAGE2	4
 #define LIST_OF(cls, tier)	((cls) * NTIER + (tier))
 
 struct flow_table {
@@ -100,16 +105,19 @@ struct flow_table {
 	struct lru	lru[NLIST];	/* by LIST_OF(class, tier) */
 	uint64_t	k0, k1;		/* hash key */
 	/*
-	 * Keys hashed already, with their hashes: [MEMO_LOOKUP] the one
-	 * flow_lookup hashed last (the engine creates the flow it did not
-	 * find with the same key), [MEMO_PREFETCH] the one flow_prefetch was
-	 * given (the next lookup's, as a rule).  Each key is hashed once.
+	 * Keys hashed already, with their hashes: lookup the one flow_lookup
+	 * hashed last (the engine creates the flow it did not find with the
+	 * same key), ahead[] the ones flow_prefetch was given, in turn (the
+	 * next lookups', in order, as a rule; ahead_seek the next one's).
+	 * Each key is hashed once.
 	 */
 	struct memo {
 		struct flow_key	key;
 		uint32_t	hash;
 		bool		valid;
-	}		memo[2];
+	}		lookup, ahead[MEMO_RING];
+	unsigned	ahead_next;	/* where flow_prefetch writes */
+	unsigned	ahead_seek;	/* where the next lookup's is looked for first */
 	/*
 	 * No list head's deadline is earlier (it may be later): until the
 	 * clock passes it nothing has expired, and the heads need no look.
@@ -268,14 +276,32 @@ key_match(const struct flow_key *fk, const struct flow_key *k, int *dir)
 
 /* key_hash, or the hash kept of k when it was hashed just before. */
 static uint32_t
-key_hash_memo(const struct flow_table *t, const struct flow_key *k)
+key_hash_memo(struct flow_table *t, const struct flow_key *k)
 {
-	int d, i;
+	const struct memo *m;
+	unsigned i, j;
+	int d;
 
-	/* both orientations hash alike: a memo serves either */
-	for (i = 0; i < 2; i++)
-		if (t->memo[i].valid && key_match(&t->memo[i].key, k, &d))
-			return t->memo[i].hash;
+	/*
+	 * Both orientations hash alike: a memo serves either.  Keys are
+	 * prefetched in the order they are looked up: the first one tried
+	 * is it, as a rule.
+	 */
+	m = &t->ahead[t->ahead_seek];
+	if (m->valid && key_match(&m->key, k, &d)) {
+		t->ahead_seek = (t->ahead_seek + 1) % MEMO_RING;
+		return m->hash;
+	}
+	if (t->lookup.valid && key_match(&t->lookup.key, k, &d))
+		return t->lookup.hash;
+	for (i = 1; i < MEMO_RING; i++) {
+		j = (t->ahead_seek + i) % MEMO_RING;
+		m = &t->ahead[j];
+		if (m->valid && key_match(&m->key, k, &d)) {
+			t->ahead_seek = (j + 1) % MEMO_RING;
+			return m->hash;
+		}
+	}
 	return key_hash(t, k);
 }
 
@@ -688,9 +714,9 @@ flow_lookup(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
 	int d;
 
 	h = key_hash_memo(t, k);
-	t->memo[MEMO_LOOKUP].key = *k;
-	t->memo[MEMO_LOOKUP].hash = h;
-	t->memo[MEMO_LOOKUP].valid = true;
+	t->lookup.key = *k;
+	t->lookup.hash = h;
+	t->lookup.valid = true;
 	for (idx = t->buckets[h & t->mask]; idx != NIL; idx = f->hnext) {
 		f = &t->slots[idx];
 		if (f->hash != h || !key_match(&f->key, k, &d))
@@ -710,12 +736,29 @@ flow_lookup(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
 void
 flow_prefetch(struct flow_table *t, const struct flow_key *k)
 {
-	uint32_t h = key_hash_memo(t, k);
+	struct memo *m;
+	uint32_t h, idx;
+	int d;
 
-	t->memo[MEMO_PREFETCH].key = *k;
-	t->memo[MEMO_PREFETCH].hash = h;
-	t->memo[MEMO_PREFETCH].valid = true;
+	/* the packet before was often the same flow's; else a new hash */
+	m = &t->ahead[(t->ahead_next + MEMO_RING - 1) % MEMO_RING];
+	h = m->valid && key_match(&m->key, k, &d) ? m->hash : key_hash(t, k);
+	m = &t->ahead[t->ahead_next];
+	m->key = *k;
+	m->hash = h;
+	m->valid = true;
 	__builtin_prefetch(&t->buckets[h & t->mask]);
+	/*
+	 * The key prefetched MEMO_STAGE2 calls ago: its chain head should be
+	 * in cache now, so its first slot (the key's line and the chain's
+	 * line) can be asked for without waiting.
+	 */
+	m = &t->ahead[(t->ahead_next + MEMO_RING - MEMO_STAGE2) % MEMO_RING];
+	if (m->valid && (idx = t->buckets[m->hash & t->mask]) != NIL) {
+		__builtin_prefetch(&t->slots[idx].key);
+		__builtin_prefetch(&t->slots[idx].hnext);
+	}
+	t->ahead_next = (t->ahead_next + 1) % MEMO_RING;
 }
 
 struct flow *

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capread.h"
 #include "json.h"
 #include "log.h"
 #include "replay.h"
@@ -54,54 +55,24 @@ write_decision(FILE *out, uint64_t frame, const struct pkt *p,
 }
 
 /*
- * A frame read ahead: libpcap reuses its buffer at the next read, so the
- * bytes are copied to one of ours: the capture's snapshot length, and
- * grown only for a frame longer than it says.
+ * Frames read ahead, decoded, whose flows the engine has been told to fetch
+ * from memory (engine_prefetch): by the time a frame is decided its flow's
+ * chain, a cache miss at the lookup otherwise, has had RING - 1 frames'
+ * work to arrive.  The bytes are capread's, valid until it asks to flush.
  */
+#define RING	8
+
 struct frame {
 	struct pcap_pkthdr	h;
-	uint8_t			*buf;
-	size_t			size;
 	struct pkt		p;
 };
 
-#define FRAME_NOMEM	(-100)	/* frame_read: no memory for a frame's bytes */
-#define FRAME_MIN	65536
-#define FRAME_MAX	262144	/* libpcap's largest snapshot length */
-
-/* pcap_next_ex into f, then decode it; pcap_next_ex's code, or FRAME_NOMEM. */
-static int
-frame_read(pcap_t *pc, int link, struct frame *f)
-{
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint8_t *nb;
-	size_t ns;
-	int rc;
-
-	if ((rc = pcap_next_ex(pc, &h, &data)) != 1)
-		return rc;
-	if (h->caplen > f->size) {
-		ns = f->size * 2 > h->caplen ? f->size * 2 : h->caplen;
-		if ((nb = realloc(f->buf, ns)) == NULL)
-			return FRAME_NOMEM;
-		f->buf = nb;
-		f->size = ns;
-	}
-	if (h->caplen > 0)
-		memcpy(f->buf, data, h->caplen);
-	f->h = *h;
-	pkt_decode(&f->p, link, f->buf, h->caplen,
-	    h->len > h->caplen ? h->len : h->caplen);
-	return 1;
-}
-
 /* One line that rewrites itself: frames, how far into the file, the rate. */
 static void
-show_progress(FILE *fp, pcap_t *pc, off_t size, uint64_t frames, double secs)
+show_progress(FILE *fp, const struct capread *c, off_t size, uint64_t frames,
+    double secs)
 {
-	FILE *in = pcap_file(pc);
-	long at = in != NULL ? ftell(in) : -1;
+	long long at = capread_offset(c);
 
 	if (size > 0 && at >= 0)
 		fprintf(fp, "\rreplay: %llu frames, %.0f%% of the file, %.0f frames/s",
@@ -113,104 +84,110 @@ show_progress(FILE *fp, pcap_t *pc, off_t size, uint64_t frames, double secs)
 	fflush(fp);
 }
 
+/* Decide one frame and write what the options ask for. */
+static void
+replay_frame(struct engine *e, const struct replay_opts *o,
+    struct replay_result *r, const struct frame *f, uint64_t *now)
+{
+	struct decision d;
+	struct dlog_ctx lc;
+	uint64_t ts;
+
+	r->frames++;
+	/* the packet clock never goes back: captures are not always in order */
+	ts = (uint64_t)f->h.ts.tv_sec * 1000000u + (uint64_t)f->h.ts.tv_usec;
+	if (ts > *now)
+		*now = ts;
+	engine_decide(e, &f->p, ENGINE_HINT_NONE, *now, &d);
+	if (o->log != NULL) {
+		memset(&lc, 0, sizeof(lc));
+		lc.ts_us = ts;
+		lc.pcap_frame = r->frames;
+		dlog_decision(o->log, &f->p, &d, &lc);
+	}
+	if (o->out != NULL)
+		write_decision(o->out, r->frames, &f->p, &d);
+	if (o->expect != NULL && !expect_frame(o->expect, r->frames, &d,
+	    r->mismatches < o->max_diffs ? o->diff : NULL))
+		r->mismatches++;
+}
+
 int
 replay_run(struct engine *e, const struct replay_opts *o,
     struct replay_result *r, char *err, size_t errlen)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct frame fr[2], *f;
-	struct decision d;
-	struct dlog_ctx lc;
+	char errbuf[PCAP_ERRBUF_SIZE + 64];
+	struct frame ring[RING], *f;
+	const uint8_t *data;
+	struct capread *c;
 	pcap_t *pc;
-	uint64_t now = 0, ts;
+	uint64_t now = 0;
 	double t0, shown;
 	struct stat sb;
 	off_t size = 0;
-	int rc, link, cur = 0, ret = 0;
+	unsigned head = 0, n = 0;
+	int rc = 1, link, flushing = 0, ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	errbuf[0] = '\0';
-	pc = pcap_open_offline_with_tstamp_precision(o->capture,
-	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (pc == NULL) {
+	if ((c = capread_open(o->capture, errbuf, sizeof(errbuf))) == NULL) {
 		snprintf(err, errlen, "%s: %s", o->capture, errbuf);
 		return -1;
 	}
+	pc = capread_pcap(c);
 	if ((link = pkt_link_from_dlt(pcap_datalink(pc))) < 0) {
 		snprintf(err, errlen, "%s: link type %d (%s) is not one outgate reads",
 		    o->capture, pcap_datalink(pc),
 		    pcap_datalink_val_to_name(pcap_datalink(pc)) ?
 		    pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
-		pcap_close(pc);
+		capread_close(c);
 		return -1;
 	}
 	r->link = link;
 	t0 = shown = now_seconds();
 	if (o->progress != NULL && stat(o->capture, &sb) == 0)
 		size = sb.st_size;
-	memset(fr, 0, sizeof(fr));
-	fr[0].size = fr[1].size = pcap_snapshot(pc) > FRAME_MIN &&
-	    pcap_snapshot(pc) <= FRAME_MAX ? (size_t)pcap_snapshot(pc) : FRAME_MIN;
-	if ((fr[0].buf = malloc(fr[0].size)) == NULL ||
-	    (fr[1].buf = malloc(fr[1].size)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", o->capture);
-		free(fr[0].buf);
-		pcap_close(pc);
-		return -1;
-	}
-	/*
-	 * One frame ahead: the next frame's flow is looked for in memory
-	 * (engine_prefetch) while this one's output is written and the one
-	 * after it read, not when its decision waits for it.
-	 */
-	if ((rc = frame_read(pc, link, &fr[cur])) == 1)
-		engine_prefetch(e, &fr[cur].p);
-	while (rc == 1) {
-		f = &fr[cur];
-		rc = frame_read(pc, link, &fr[cur ^ 1]);
-		r->frames++;
-		/* the packet clock never goes back: captures are not always in order */
-		ts = (uint64_t)f->h.ts.tv_sec * 1000000u + (uint64_t)f->h.ts.tv_usec;
-		if (ts > now)
-			now = ts;
-		engine_decide(e, &f->p, ENGINE_HINT_NONE, now, &d);
-		if (rc == 1)
-			engine_prefetch(e, &fr[cur ^ 1].p);
-		if (o->log != NULL) {
-			memset(&lc, 0, sizeof(lc));
-			lc.ts_us = ts;
-			lc.pcap_frame = r->frames;
-			dlog_decision(o->log, &f->p, &d, &lc);
+	for (;;) {
+		/* keep RING frames ahead, unless capread wants its frames back */
+		if (n < RING && rc == 1 && !flushing) {
+			f = &ring[(head + n) % RING];
+			rc = capread_next(c, &f->h, &data);
+			if (rc == 1) {
+				pkt_decode(&f->p, link, data, f->h.caplen,
+				    f->h.len > f->h.caplen ? f->h.len : f->h.caplen);
+				engine_prefetch(e, &f->p);
+				n++;
+			} else if (rc == CAPREAD_FLUSH) {
+				flushing = 1;
+				rc = 1;
+			}
+			continue;
 		}
-		if (o->out != NULL)
-			write_decision(o->out, r->frames, &f->p, &d);
-		if (o->expect != NULL && !expect_frame(o->expect, r->frames, &d,
-		    r->mismatches < o->max_diffs ? o->diff : NULL))
-			r->mismatches++;
+		if (n == 0) {
+			if (rc != 1)
+				break;
+			flushing = 0;
+			continue;
+		}
+		replay_frame(e, o, r, &ring[head], &now);
+		head = (head + 1) % RING;
+		n--;
 		if (o->progress != NULL && (r->frames & 0xffff) == 0 &&
 		    now_seconds() - shown >= 1.0) {
 			shown = now_seconds();
-			show_progress(o->progress, pc, size, r->frames, shown - t0);
+			show_progress(o->progress, c, size, r->frames, shown - t0);
 		}
-		cur ^= 1;
 	}
 	if (o->progress != NULL && shown > t0)
 		fputs("\r\033[K", o->progress);	/* the summary line replaces it */
 	r->elapsed = now_seconds() - t0;
-	if (rc == PCAP_ERROR) {
+	if (rc == CAPREAD_ERROR) {
 		snprintf(err, errlen, "%s: after frame %llu: %s", o->capture,
-		    (unsigned long long)r->frames, pcap_geterr(pc));
-		ret = -1;
-	} else if (rc == FRAME_NOMEM) {
-		snprintf(err, errlen, "%s: after frame %llu: out of memory for "
-		    "the next frame", o->capture, (unsigned long long)r->frames);
+		    (unsigned long long)r->frames, capread_error(c));
 		ret = -1;
 	}
-	free(fr[0].buf);
-	free(fr[1].buf);
 	if (o->expect != NULL)
 		r->mismatches += expect_finish(o->expect, r->frames,
 		    r->mismatches < o->max_diffs ? o->diff : NULL);
-	pcap_close(pc);
+	capread_close(c);
 	return ret;
 }

@@ -1245,6 +1245,58 @@ test_hash_memo(void **state)
 }
 
 /*
+ * Keys prefetched several at a time (replay reads frames ahead): each is
+ * found by its own hash, looked up in the order prefetched or not, and the
+ * ring of kept hashes wraps without serving a key another's.
+ */
+static void
+test_prefetch_ahead(void **state)
+{
+	struct flow_table *t = table(256);
+	struct flow_key k[40], r;
+	struct flow *f[40];
+	int dir, i, j;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		nkey(&k[i], (uint32_t)i + 1, i % 3 ? TCP : UDP);
+	/* eight ahead, in order: the way replay runs */
+	for (i = 0; i < 8; i++)
+		flow_prefetch(t, &k[i]);
+	for (i = 0; i < 40; i++) {
+		assert_null(find(t, &k[i], T0, NULL));
+		f[i] = flow_create(t, &k[i], FLOW_ORIGIN_INSIDE,
+		    FLOW_CLASS_OUTBOUND, T0);
+		assert_non_null(f[i]);
+		if (i + 8 < 40)
+			flow_prefetch(t, &k[i + 8]);
+	}
+	/* out of order, replies among them, more than the ring holds */
+	for (i = 0; i < 40; i++) {
+		j = (i * 17) % 40;
+		if (i % 2) {
+			reverse(&r, &k[j]);
+			flow_prefetch(t, &r);
+		} else {
+			flow_prefetch(t, &k[j]);
+		}
+	}
+	for (i = 39; i >= 0; i--) {
+		assert_ptr_equal(find(t, &k[i], T0, &dir), f[i]);
+		assert_int_equal(dir, FLOW_DIR_ORIG);
+		reverse(&r, &k[i]);
+		assert_ptr_equal(find(t, &r, T0, &dir), f[i]);
+		assert_int_equal(dir, FLOW_DIR_REPLY);
+	}
+	/* a port apart from a prefetched key: not that key's flow */
+	r = k[5];
+	r.sport++;
+	flow_prefetch(t, &k[5]);
+	assert_null(find(t, &r, T0, NULL));
+	flow_table_free(t);
+}
+
+/*
  * A flow leaves its LRU list by what it was put on, not by its state now:
  * here a head's and a middle flow's tcp_state are written from outside,
  * then the head deleted; the rest are still evicted oldest first.
@@ -1359,6 +1411,7 @@ main(void)
 		cmocka_unit_test(test_stray_pointer),
 		cmocka_unit_test(test_recent),
 		cmocka_unit_test(test_hash_memo),
+		cmocka_unit_test(test_prefetch_ahead),
 		cmocka_unit_test(test_unlink_after_state_write),
 		cmocka_unit_test(test_expire_deadline_follows_heads),
 	};
