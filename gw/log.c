@@ -293,17 +293,38 @@ dlog_suppressed(const struct dlog *l)
 	return atomic_load(&l->suppressed);
 }
 
-/* RFC 3339 in UTC with microseconds. */
+/*
+ * RFC 3339 in UTC with microseconds.  The date and time of the last second
+ * formatted are kept (a thread's own): records come many a second, and
+ * gmtime and strftime cost more than the rest of a record's stamp.
+ */
 static void
 format_ts(uint64_t us, char *buf, size_t len)
 {
+	static _Thread_local time_t last = -1;
+	static _Thread_local char prefix[32];
+	static _Thread_local size_t plen;
 	time_t sec = (time_t)(us / 1000000);
+	unsigned frac = (unsigned)(us % 1000000);
 	struct tm tm;
-	size_t n;
+	int i;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(us % 1000000));
+	if (sec != last) {
+		gmtime_r(&sec, &tm);
+		plen = strftime(prefix, sizeof(prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = plen > 0 ? sec : -1;
+	}
+	if (len < plen + 9) {	/* ".uuuuuuZ" and the NUL */
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, prefix, plen);
+	buf[plen] = '.';
+	for (i = 6; i >= 1; i--, frac /= 10)
+		buf[plen + (size_t)i] = (char)('0' + frac % 10);
+	buf[plen + 7] = 'Z';
+	buf[plen + 8] = '\0';
 }
 
 void

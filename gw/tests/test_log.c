@@ -113,6 +113,35 @@ test_rate_limit(void **state)
 	unlink(path);
 }
 
+/* Stamps: RFC 3339 UTC with microseconds, the same second twice, then the next. */
+static void
+test_timestamps(void **state)
+{
+	static const uint64_t at[] = { 0, 1, 999999, 1000042, 60000000 + 500000 };
+	static const char *const want[] = {
+		"\"ts\":\"2023-11-14T22:13:20.000000Z\"",
+		"\"ts\":\"2023-11-14T22:13:20.000001Z\"",
+		"\"ts\":\"2023-11-14T22:13:20.999999Z\"",
+		"\"ts\":\"2023-11-14T22:13:21.000042Z\"",
+		"\"ts\":\"2023-11-14T22:14:20.500000Z\"",
+	};
+	struct dlog_ctx c = { .ts_us = T0 };
+	struct decision d = drop_in();
+	struct pkt p = inbound("203.0.113.7", "10.1.0.5");
+	struct dlog *l = open_log();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		c.ts_us = T0 + at[i];
+		dlog_decision(l, &p, &d, &c);
+	}
+	dlog_close(l);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(count(want[i]), 1);
+	unlink(path);
+}
+
 /* Left-out records are told at close even when no later second came. */
 static void
 test_suppressed_at_close(void **state)
@@ -182,6 +211,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_suppressed_at_close),
 		cmocka_unit_test(test_flow_end_and_reopen),
 	};
