@@ -450,8 +450,13 @@ dlog_decision(struct dlog *l, const struct pkt *p, const struct decision *d,
 		json_u64(&j, "pcap_frame", c->pcap_frame);
 	n = json_end(&j);
 	pthread_mutex_lock(&l->mu);
-	/* accepts are one a flow the inside chose to make: only refusals are limited */
-	if (d->would == VERDICT_ACCEPT ||
+	/*
+	 * A new flow accepted is one the inside chose to make: never left out.
+	 * Refusals, and the decisions a flow gets again (each DNS query or
+	 * ICMP echo a check sees), are limited: a ping flood on a checked
+	 * rule costs a line a second too.
+	 */
+	if ((d->would == VERDICT_ACCEPT && (d->new_flow || d->flow_id == 0)) ||
 	    rate_ok(l, d->reason, subject_of(p, d), c->ts_us / 1000000))
 		put_record(l, buf, n);
 	pthread_mutex_unlock(&l->mu);

@@ -113,6 +113,42 @@ test_rate_limit(void **state)
 	unlink(path);
 }
 
+/*
+ * 200 echoes of one checked flow, accepted, in one second: 50 written, the
+ * rest counted.  200 new flows accepted in that second: every one written.
+ */
+static void
+test_rate_limit_redecided(void **state)
+{
+	struct dlog_ctx c = { .ts_us = T0 };
+	struct decision d;
+	struct pkt p = inbound("10.1.0.5", "198.51.100.9");
+	struct dlog *l = open_log();
+	int i;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.verdict = d.would = VERDICT_ACCEPT;
+	d.reason = REASON_ALLOWED;
+	d.dir = ENGINE_DIR_OUT;
+	d.rule_ref = -1;
+	d.flow_id = 7;
+	d.checked = true;	/* a check's decision on a flow it decided before */
+	for (i = 0; i < 200; i++)
+		dlog_decision(l, &p, &d, &c);
+	d.checked = false;
+	d.new_flow = true;
+	for (i = 0; i < 200; i++) {
+		d.flow_id = 100 + (uint64_t)i;
+		dlog_decision(l, &p, &d, &c);
+	}
+	dlog_tick(l, T0 + 1000000);
+	dlog_close(l);
+	assert_int_equal(count("\"event\":\"decision\""), DLOG_RATE_DEFAULT + 200);
+	assert_int_equal(count("\"suppressed\":150,\"written\":50"), 1);
+	unlink(path);
+}
+
 /* Stamps: RFC 3339 UTC with microseconds, the same second twice, then the next. */
 static void
 test_timestamps(void **state)
@@ -212,6 +248,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_rate_limit_redecided),
 		cmocka_unit_test(test_suppressed_at_close),
 		cmocka_unit_test(test_flow_end_and_reopen),
 	};
