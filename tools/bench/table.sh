@@ -21,7 +21,9 @@
 #              --no-attrib, (d) the same with attribution on, (e)
 #              tools/bench/names_policy.lua (DNS by name, a resolver of ours in
 #              net), (f) 1,000 rules and 10,000 names (gen_policy.py), the
-#              latter two with --no-attrib; (g) OpenSnitch's opensnitchd,
+#              latter two with --no-attrib (c to f entered with nsenter
+#              --net, which keeps the machine's /sys and its cgroup2 mount);
+#              (g) OpenSnitch's opensnitchd,
 #              default action allow, process lookup through /proc
 #            ROUNDS (7; BENCH_ROUNDS=N) interleaved rounds, the order rotating;
 #            each round: iperf3 1 s after 1 s unmeasured (a and c), tcp_rr
@@ -391,8 +393,11 @@ start() {
 			wait_for "the DNS server" 50 listening "$net" 53 udp ||
 			    { not_run "$key" "the lab's DNS server did not start: $(head -c 200 "$T/$key.dns.err")"; return 1; }
 		fi
+		# nsenter, not ip netns exec: the daemon keeps the machine's /sys,
+		# whose cgroup2 mount names sockets' cgroups (as on a host or in a
+		# pod); ip netns exec mounts a /sys of its own without it
 		# shellcheck disable=SC2086 # empty or one flag
-		bg "$key.gw" ip netns exec "$app" timeout -s TERM $LIFETIME \
+		bg "$key.gw" nsenter --net="/run/netns/$app" timeout -s TERM $LIFETIME \
 		    "$OG" run --policy "$pol" --log /dev/null $flags
 		echo "$LAST" >"$T/$key.gwpid"
 		wait_for "outgate" 100 ready_in "$T/$key.gw.err" "$LAST" ||
