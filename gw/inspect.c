@@ -457,7 +457,15 @@ inspector_packet(struct inspector *in, struct flow *f, int fdir,
 		if (p->payload_len > 0 && sl->last_len == 0) {
 			sl->info.proto = INSPECT_OTHER;
 			finish(sl, INSPECT_READY, NULL, "the server spoke first");
-		} else if (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN)) {
+		} else if (p->payload_len > 0 ||
+		    (p->tcp_flags & (PKT_TCP_RST | PKT_TCP_FIN))) {
+			/*
+			 * The server answered before the client's hello or
+			 * request head was whole: neither TLS nor HTTP server
+			 * does, so what the client sent is all there is to
+			 * read (as at its end).  Waiting would hold the flow
+			 * in the queue to its end.
+			 */
 			parse(in, sl, f, true, r);
 		}
 		goto out;

@@ -864,6 +864,41 @@ test_reset_frees_slot(void **state)
 	fixture_free(fx);
 }
 
+/*
+ * The server answers a request head that is not whole yet: no HTTP or TLS
+ * server does, so the check runs on what the client sent, at once, rather
+ * than holding the flow in the queue to its end.  A bare ACK changes nothing.
+ */
+static void
+test_server_answers_early(void **state)
+{
+	struct fixture *fx;
+	struct decision d;
+	char text[2048];
+	struct pkt syn = mk("10.1.0.5", 44000, "198.51.100.10", 80, 6, SYN);
+	struct pkt part = mk_data("10.1.0.5", 44000, "198.51.100.10", 80, 2001, "c");
+	struct pkt ack = mk("198.51.100.10", 80, "10.1.0.5", 44000, 6, ACK);
+	struct pkt echo = mk_data("198.51.100.10", 80, "10.1.0.5", 44000, 9001, "c");
+
+	(void)state;
+	snprintf(text, sizeof(text), check_policy, "", "ok");
+	fx = fixture_new(text, -1, 0);
+	syn.tcp_seq = 2000;
+	d = run(fx, &syn, T0);
+	assert_true(d.pending);
+	d = run(fx, &part, T0 + 1);
+	assert_true(d.pending);		/* "c" may start a method: more to read */
+	d = run(fx, &ack, T0 + 2);
+	assert_true(d.pending);
+	d = run(fx, &echo, T0 + 3);
+	assert_false(d.pending);	/* decided now, not at the end */
+	assert_true(d.checked);
+	/* "c" read whole is no HTTP: this check, which reads ctx.http, fails */
+	assert_int_equal(d.reason, REASON_CHECK_ERROR);
+	assert_int_equal(d.verdict, VERDICT_DROP);
+	fixture_free(fx);
+}
+
 /* Two copies of the same bytes that differ: an evasion, dropped. */
 static void
 test_tcp_overlap(void **state)
@@ -1388,6 +1423,7 @@ main(void)
 		cmocka_unit_test(test_rule_mode_and_enforce_always),
 		cmocka_unit_test(test_check_no_slot),
 		cmocka_unit_test(test_reset_frees_slot),
+		cmocka_unit_test(test_server_answers_early),
 		cmocka_unit_test(test_prefetch_changes_nothing),
 		cmocka_unit_test(test_tcp_overlap),
 		cmocka_unit_test(test_fragment_of_checked_flow),
