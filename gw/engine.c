@@ -806,6 +806,9 @@ inspect(struct engine *e, struct flow *f, int fdir, const struct pkt *p,
 		return;
 	}
 	run_check(e, f, d, inspector_info(e->insp, f));
+	/* decided on the server's answer: what the watch waits for is here */
+	if (f->watch && fdir == FLOW_DIR_REPLY && p->payload_len > 0)
+		unwatch(e, f, d);
 }
 
 /* Private (RFC 1918, ULA, CGNAT), loopback, link-local, unspecified. */

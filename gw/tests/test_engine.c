@@ -897,6 +897,19 @@ test_server_answers_early(void **state)
 	assert_int_equal(d.reason, REASON_CHECK_ERROR);
 	assert_int_equal(d.verdict, VERDICT_DROP);
 	fixture_free(fx);
+
+	/* a check that accepts: the server has answered, nothing to watch */
+	fx = fixture_new("return { local_nets = { \"10.1.0.0/16\" }, egress = { { name = "
+	    "\"c\", proto = \"tcp\", port = 80, to = \"198.51.100.0/24\", check = "
+	    "\"any\" } }, checks = { any = function(ctx) return end } }\n", -1, 0);
+	d = run(fx, &syn, T0);
+	d = run(fx, &part, T0 + 1);
+	assert_true(d.pending);
+	d = run(fx, &echo, T0 + 3);
+	assert_false(d.pending);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_false(d.inspect);	/* the kernel may take the flow now */
+	fixture_free(fx);
 }
 
 /* Two copies of the same bytes that differ: an evasion, dropped. */
