@@ -254,9 +254,11 @@ push_tls(lua_State *L, const struct inspect_info *fi)
 	set_bool(L, "ech", fi->ech);
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &tls_meta_key) != LUA_TTABLE) {
 		lua_pop(L, 1);
-		lua_createtable(L, 0, 1);
+		lua_createtable(L, 0, 2);
 		lua_pushcfunction(L, tls_index);
 		lua_setfield(L, -2, "__index");
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");	/* as ctx's */
 		lua_pushvalue(L, -1);
 		lua_rawsetp(L, LUA_REGISTRYINDEX, &tls_meta_key);
 	}
@@ -291,7 +293,32 @@ push_icmp(lua_State *L, const struct inspect_info *fi, bool v6)
 	set_int(L, "len", fi->icmp_len);
 }
 
-static char ctx_meta_key;	/* registry: the metatable of every ctx */
+enum ctx_field {
+	CTX_NONE, CTX_FLOW, CTX_SUBJECT, CTX_RULE, CTX_DNS, CTX_TLS, CTX_HTTP,
+	CTX_QUIC, CTX_ICMP, CTX_PAYLOAD,
+};
+
+/* Which field k names: its first letter, then one comparison. */
+static enum ctx_field
+ctx_field(const char *k)
+{
+	static const struct {
+		const char	*name;
+		enum ctx_field	 field;
+	} by_letter[] = {
+		{ "dns", CTX_DNS }, { "flow", CTX_FLOW }, { "http", CTX_HTTP },
+		{ "icmp", CTX_ICMP }, { "payload", CTX_PAYLOAD },
+		{ "quic", CTX_QUIC }, { "rule", CTX_RULE },
+		{ "subject", CTX_SUBJECT }, { "tls", CTX_TLS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(by_letter) / sizeof(by_letter[0]); i++)
+		if (by_letter[i].name[0] == k[0])
+			return strcmp(by_letter[i].name, k) == 0 ?
+			    by_letter[i].field : CTX_NONE;
+	return CTX_NONE;
+}
 
 /* ctx's __index: build the field k once, keep it in ctx, return it. */
 static int
@@ -304,54 +331,135 @@ ctx_index(lua_State *L)
 	if (c == NULL || k == NULL)
 		return 0;
 	fi = c->fi;
-	if (strcmp(k, "flow") == 0)
+	switch (ctx_field(k)) {
+	case CTX_FLOW:
 		push_flow(L, c);
-	else if (strcmp(k, "subject") == 0)
+		break;
+	case CTX_SUBJECT:
 		push_subject(L, fi != NULL ? &fi->subject : NULL);
-	else if (strcmp(k, "rule") == 0)
+		break;
+	case CTX_RULE:
 		push_rule(L, c);
-	else if (strcmp(k, "dns") == 0 && fi != NULL && fi->dns != NULL &&
-	    fi->proto == INSPECT_DNS)
+		break;
+	case CTX_DNS:
+		if (fi == NULL || fi->dns == NULL || fi->proto != INSPECT_DNS)
+			return 0;
 		push_dns(L, fi->dns);
-	else if (strcmp(k, "tls") == 0 && fi != NULL && fi->tls)
-		push_tls(L, fi);
-	else if (strcmp(k, "tls") == 0 && fi != NULL && fi->tls_error != NULL) {
-		lua_createtable(L, 0, 1);
-		set_str(L, "error", fi->tls_error);
-	}
-	else if (strcmp(k, "http") == 0 && fi != NULL && fi->http)
+		break;
+	case CTX_TLS:
+		if (fi != NULL && fi->tls)
+			push_tls(L, fi);
+		else if (fi != NULL && fi->tls_error != NULL) {
+			lua_createtable(L, 0, 1);
+			set_str(L, "error", fi->tls_error);
+		} else
+			return 0;
+		break;
+	case CTX_HTTP:
+		if (fi == NULL || !fi->http)
+			return 0;
 		push_http(L, fi);
-	else if (strcmp(k, "quic") == 0 && fi != NULL && fi->proto == INSPECT_QUIC)
+		break;
+	case CTX_QUIC:
+		if (fi == NULL || fi->proto != INSPECT_QUIC)
+			return 0;
 		lua_pushboolean(L, 1);
-	else if (strcmp(k, "icmp") == 0 && fi != NULL && fi->proto == INSPECT_ICMP)
+		break;
+	case CTX_ICMP:
+		if (fi == NULL || fi->proto != INSPECT_ICMP)
+			return 0;
 		push_icmp(L, fi, c->f->key.proto == IPPROTO_ICMPV6);
-	else if (strcmp(k, "payload") == 0 && fi != NULL && fi->payload_len > 0)
+		break;
+	case CTX_PAYLOAD:
+		if (fi == NULL || fi->payload_len == 0)
+			return 0;
 		lua_pushlstring(L, (const char *)fi->payload, fi->payload_len);
-	else
+		break;
+	default:
 		return 0;
+	}
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
 	lua_rawset(L, 1);
 	return 1;
 }
 
-/* In protected mode: 1 the check; calls it with a fresh ctx, returns 2 values. */
+/*
+ * One ctx table a state, kept in the registry and emptied after each call:
+ * a check that only reads a field or two then allocates nothing, and leaves
+ * no garbage to collect.  Its metatable is set again before each call.  The
+ * registry holds { ctx, its metatable } at ctx_key: one hashed look-up.
+ */
+static char ctx_key;
+
+/* In protected mode: 1 the check; makes the ctx, calls it, returns 2 values. */
 static int
 build_and_call(lua_State *L)
 {
-	lua_pushvalue(L, 1);
-	lua_createtable(L, 0, 4);
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_meta_key) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_createtable(L, 0, 1);
-		lua_pushcfunction(L, ctx_index);
-		lua_setfield(L, -2, "__index");
-		lua_pushvalue(L, -1);
-		lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_meta_key);
-	}
-	lua_setmetatable(L, -2);
+	lua_createtable(L, 2, 0);		/* 2: { ctx, metatable } */
+	lua_createtable(L, 0, 0);		/* 3: ctx */
+	lua_createtable(L, 0, 2);		/* 4: its metatable */
+	lua_pushcfunction(L, ctx_index);
+	lua_setfield(L, 4, "__index");
+	/* a check may neither read nor change it (a __gc put in it would run
+	 * outside any check's budget) */
+	lua_pushboolean(L, 0);
+	lua_setfield(L, 4, "__metatable");
+	lua_pushvalue(L, 4);
+	lua_setmetatable(L, 3);
+	lua_rawseti(L, 2, 2);
+	lua_pushvalue(L, 3);
+	lua_rawseti(L, 2, 1);
+	lua_insert(L, 2);			/* 1 check, 2 ctx, 3 kit */
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
 	lua_call(L, 1, 2);
 	return 2;
+}
+
+/*
+ * Push the kept ctx, its metatable set again, without allocating (outside a
+ * protected call): 0, or -1 when there is none yet (nothing pushed).
+ */
+static int
+push_kept_ctx(lua_State *L)
+{
+	int t = lua_gettop(L);
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key) != LUA_TTABLE ||
+	    lua_rawgeti(L, t + 1, 1) != LUA_TTABLE ||
+	    lua_rawgeti(L, t + 1, 2) != LUA_TTABLE) {
+		lua_settop(L, t);
+		return -1;
+	}
+	lua_setmetatable(L, t + 2);
+	lua_replace(L, t + 1);
+	return 0;
+}
+
+/*
+ * Empty the kept ctx at index i: what the call built or wrote in it goes,
+ * so the next call starts as from a fresh table, and a ctx kept past its
+ * call reads as empty.  Setting present keys to nil does not allocate.  A
+ * ctx that grew large (a check filled it) is let go: the next call makes a
+ * new one.
+ */
+static void
+empty_kept_ctx(lua_State *L, int i)
+{
+	int n = 0;
+
+	lua_pushnil(L);
+	while (lua_next(L, i) != 0) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnil(L);
+		lua_rawset(L, i);
+		n++;
+	}
+	if (n > 16) {
+		lua_pushnil(L);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+	}
 }
 
 static int
@@ -399,7 +507,8 @@ check_run(const struct policy *pol, bool inbound, size_t idx,
 {
 	struct call c;
 	lua_State *L;
-	int rc = -1, top;
+	int rc = -1, top, called;
+	bool kept;
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = VERDICT_DROP;
@@ -417,25 +526,35 @@ check_run(const struct policy *pol, bool inbound, size_t idx,
 	pthread_mutex_lock(&lua_lock);
 	L = luart_state(pol->lua);
 	top = lua_gettop(L);
-	if (!lua_checkstack(L, 4)) {
+	if (!lua_checkstack(L, 6)) {
 		snprintf(out->error, sizeof(out->error), "lua stack exhausted");
 		goto out;
 	}
-	lua_pushcfunction(L, build_and_call);
+	kept = push_kept_ctx(L) == 0;
+	if (!kept)
+		lua_pushnil(L);		/* the ctx's place: build_and_call makes it */
 	if (policy_push_check(pol, inbound, idx) == -1) {
 		snprintf(out->error, sizeof(out->error), "%s: the rule names no check",
 		    c.rule->name);
 		goto out;
 	}
+	if (kept)
+		lua_pushvalue(L, top + 1);
+	else {
+		lua_pushcfunction(L, build_and_call);
+		lua_insert(L, -2);
+	}
 	luart_set_budget(pol->lua, CHECK_INSTR_BUDGET);
 	luart_set_time_budget(pol->lua, CHECK_TIME_BUDGET_MS);
 	current = &c;
-	if (luart_pcall(pol->lua, 1, 2, out->error, sizeof(out->error)) == -1) {
-		current = NULL;
-		goto out;
-	}
+	called = luart_pcall(pol->lua, 1, 2, out->error, sizeof(out->error));
 	current = NULL;
-	rc = read_answer(L, out);
+	if (called == 0)
+		rc = read_answer(L, out);
+	if (kept)
+		empty_kept_ctx(L, top + 1);
+	else if (push_kept_ctx(L) == 0)
+		empty_kept_ctx(L, lua_gettop(L));
 out:
 	lua_settop(L, top);
 	pthread_mutex_unlock(&lua_lock);

@@ -5,6 +5,7 @@
  * outside the bytes it was given.
  */
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,18 @@ slot_of(struct inspector *in, const struct flow *f)
 	return in->slots[f->insp - 1].in_use ? &in->slots[f->insp - 1] : NULL;
 }
 
+/*
+ * An info as if zeroed, for whoever reads its strings up to their NUL and
+ * versions[] up to nversions: not a memset of its 1.4 KiB (inspect.h).
+ */
+static void
+info_clear(struct inspect_info *fi)
+{
+	memset(fi, 0, offsetof(struct inspect_info, sni));
+	fi->sni[0] = fi->alpn[0] = fi->method[0] = fi->target[0] = '\0';
+	fi->host[0] = '\0';
+}
+
 int
 inspector_open(struct inspector *in, struct flow *f, const struct pkt *p,
     const struct policy_subject *s)
@@ -100,7 +113,7 @@ inspector_open(struct inspector *in, struct flow *f, const struct pkt *p,
 	sl->state = INSPECT_MORE;
 	sl->evasion = sl->detail = NULL;
 	sl->last_len = 0;
-	memset(&sl->info, 0, sizeof(sl->info));
+	info_clear(&sl->info);
 	policy_subject_copy(&sl->info.subject, s, &sl->subject);
 	if (p->proto == IPPROTO_TCP && p->has_l4 && (p->tcp_flags & PKT_TCP_SYN)) {
 		stream_start(sl->st, p->tcp_seq + 1);

@@ -51,21 +51,20 @@ struct inspect_result {
 	bool		dns_split;	/* DNS over TCP not read: no whole message at the segment's start */
 };
 
-/* All a flow's inspection knows, for its check's ctx.  Names lower-cased. */
+/*
+ * All a flow's inspection knows, for its check's ctx.  Names lower-cased.
+ * The text buffers come last: a slot opened for a new flow clears what is
+ * before them and only their first bytes (1.4 KiB a flow otherwise); what
+ * follows a buffer's NUL, or versions[] past nversions, is not to be read.
+ */
 struct inspect_info {
 	enum inspect_proto proto;
 	bool		tls;		/* a ClientHello was read */
 	const char	*tls_error;	/* TLS, but its ClientHello could not be read: why */
-	char		sni[256];	/* "" when none */
-	char		alpn[INSPECT_ALPN_BUF];
-	uint16_t	versions[16];
-	size_t		nversions;
+	size_t		nversions;	/* entries in versions[] */
 	uint16_t	max_version;
 	bool		ech;
 	bool		http;		/* a request head was read */
-	char		method[24];
-	char		target[512];
-	char		host[256];	/* lower-case, port taken off; "" when none */
 	uint8_t		http_major, http_minor;
 	const struct dns_msg *dns;	/* the last DNS message read, or NULL (valid until the next call) */
 	uint8_t		icmp_type, icmp_code;	/* INSPECT_ICMP: the message read */
@@ -74,6 +73,13 @@ struct inspect_info {
 	const uint8_t	*payload;	/* the client's first bytes */
 	size_t		payload_len;
 	struct policy_subject subject;	/* the owner at the flow's start */
+	/* text and lists: see above */
+	char		sni[256];	/* "" when none */
+	char		alpn[INSPECT_ALPN_BUF];
+	char		method[24];
+	char		target[512];
+	char		host[256];	/* lower-case, port taken off; "" when none */
+	uint16_t	versions[16];
 };
 
 struct inspect_stats {

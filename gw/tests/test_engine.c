@@ -543,6 +543,20 @@ static const char check_policy[] =
     "    junk = function(ctx) return \"maybe\" end,\n"
     "    eats = function(ctx) local t = {} for i = 1, 1e9 do t[i] = string.rep(\"x\", 1048576) .. i end end,\n"
     "    reject = function(ctx) return \"reject\", \"nope\" end,\n"
+    "    fresh = function(ctx)\n"
+    "      n = (n or 0) + 1\n"
+    "      if bad then return \"drop\", bad end\n"
+    "      if next(ctx) ~= nil or (kept and next(kept) ~= nil) then bad = \"not empty \" .. n\n"
+    "      elseif ctx.flow.sport ~= 39999 + n or ctx.http.host ~= \"api.example.com\" or\n"
+    "        ctx.rule.name ~= \"c\" or rawget(ctx, \"flow\") == nil then bad = \"stale \" .. n end\n"
+    "      if bad then return \"drop\", bad end\n"
+    "      kept = ctx\n"
+    "      ctx.mine = n\n"
+    "      if n %% 3 == 0 then for i = 1, 40 do ctx[i] = i end end\n"
+    "      if getmetatable(ctx) ~= false or getmetatable(ctx.tls or {}) then bad = \"metatable seen \" .. n end\n"
+    "      if n %% 4 == 0 and pcall(setmetatable, ctx, nil) then bad = \"metatable changed \" .. n end\n"
+    "      if n %% 5 == 0 then error(\"boom\") end\n"
+    "    end,\n"
     "  },\n"
     "}\n";
 
@@ -550,7 +564,7 @@ static struct decision
 check_flow(const char *check, const char *extra, size_t slots, int flows)
 {
 	static char detail[512], rule[64];
-	char text[2048];
+	char text[4096];
 	struct fixture *fx;
 	struct decision d;
 	int i;
@@ -613,6 +627,25 @@ test_check_answers(void **state)
 	assert_int_equal(d.reason, REASON_CHECK);
 }
 
+/*
+ * Every call sees a ctx of its own flow and nothing the call before built or
+ * wrote in it (the table is kept and emptied between calls): not after the
+ * check filled it, took its metatable away or failed; and a ctx kept past
+ * its call reads as empty.
+ */
+static void
+test_check_ctx_each_call(void **state)
+{
+	struct decision d;
+
+	(void)state;
+	d = check_flow("fresh", "", 0, 13);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.reason, REASON_ALLOWED);
+	assert_null(d.detail);
+	assert_true(d.checked);
+}
+
 /* A check that fails, loops or answers nonsense: on_check_error (drop by default). */
 static void
 test_check_errors(void **state)
@@ -661,7 +694,7 @@ test_check_errors(void **state)
 static void
 test_check_watch(void **state)
 {
-	char text[2048];
+	char text[4096];
 	struct fixture *fx;
 	struct decision d;
 	struct pkt syn = mk("10.1.0.5", 40000, "198.51.100.10", 80, 6, SYN);
@@ -775,7 +808,7 @@ test_check_no_slot(void **state)
 {
 	struct fixture *fx;
 	struct decision d;
-	char text[2048];
+	char text[4096];
 	struct engine_opts eo = { .mode = -1, .inspect_slots = 1 };
 	struct pkt a = mk("10.1.0.5", 40001, "198.51.100.10", 80, 6, SYN);
 	struct pkt b = mk("10.1.0.5", 40002, "198.51.100.10", 80, 6, SYN);
@@ -808,7 +841,7 @@ test_reset_frees_slot(void **state)
 {
 	struct fixture *fx;
 	struct decision d;
-	char text[2048];
+	char text[4096];
 	struct engine_opts eo = { .mode = -1, .inspect_slots = 1 };
 	uint16_t port;
 
@@ -1431,6 +1464,7 @@ main(void)
 		cmocka_unit_test(test_monitor_mode),
 		cmocka_unit_test(test_check_after_handshake),
 		cmocka_unit_test(test_check_answers),
+		cmocka_unit_test(test_check_ctx_each_call),
 		cmocka_unit_test(test_check_errors),
 		cmocka_unit_test(test_check_watch),
 		cmocka_unit_test(test_rule_mode_and_enforce_always),
