@@ -492,7 +492,8 @@ live_notes() {
 			    echo "  ($key) a flow allowed by name stays in the queue until its" \
 			    "client's first bytes are read (the rule's built-in SNI/Host check);" \
 			    "conn_rate's 1-byte message reads as the start of an HTTP method" \
-			    "(HTTP_MORE), so it is decided only at the client's FIN"
+			    "(HTTP_MORE), so it is decided at the server's answer; the packets" \
+			    "each side sends before that verdict lands come to the queue too"
 		esac
 	done >>"$T/notes"
 	for key in e f; do
